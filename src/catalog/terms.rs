@@ -1,0 +1,130 @@
+//! Terms of a concept group, compiled to one case-insensitive regex.
+//!
+//! Term syntax (catalog authors rely on it): a phrase matches on word boundaries; a space or hyphen
+//! between words matches any run of spaces, hyphens, slashes or line breaks; a trailing `*` makes the
+//! last word a prefix (`penetrat*`); `re:` starts a raw regex.
+
+use regex::{Regex, RegexBuilder};
+
+/// A group of synonymous terms; a passage matches the group when any term occurs in it.
+#[derive(Debug, Clone)]
+pub struct TermGroup {
+    pub terms: Vec<String>,
+    pub regex: Regex,
+}
+
+impl TermGroup {
+    /// The first match in `text`, as a byte range.
+    pub fn find(&self, text: &str) -> Option<std::ops::Range<usize>> {
+        self.regex.find(text).map(|m| m.range())
+    }
+
+    /// Every match in `text`.
+    pub fn find_all<'s, 't>(&'s self, text: &'t str) -> impl Iterator<Item = regex::Match<'t>> + use<'s, 't> {
+        self.regex.find_iter(text)
+    }
+}
+
+const SEPARATOR: &str = r"[\s\-‐‑–—/_]+";
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// The regex source for one term.
+fn term_pattern(term: &str) -> Result<String, String> {
+    let term = term.trim();
+    if term.is_empty() {
+        return Err("empty term".into());
+    }
+    if let Some(raw) = term.strip_prefix("re:") {
+        return Ok(format!("(?:{raw})"));
+    }
+    let (body, prefix) = match term.strip_suffix('*') {
+        Some(b) => (b.trim_end(), true),
+        None => (term, false),
+    };
+    if body.contains('*') {
+        return Err(format!("`*` is only allowed at the end of a term: {term:?}"));
+    }
+    let words: Vec<&str> = body.split(|c: char| c.is_whitespace() || c == '-').filter(|w| !w.is_empty()).collect();
+    let mut pattern = String::new();
+    if body.chars().next().is_some_and(is_word_char) {
+        pattern.push_str(r"\b");
+    }
+    let joined: Vec<String> = words.iter().map(|w| regex::escape(w)).collect();
+    pattern.push_str(&joined.join(SEPARATOR));
+    if body.ends_with('-') {
+        // "SR-*": the hyphen belongs to the identifier.
+        pattern.push_str(SEPARATOR);
+    }
+    if prefix {
+        pattern.push_str(r"[\w\-]*");
+    } else if body.chars().last().is_some_and(is_word_char) {
+        pattern.push_str(r"\b");
+    }
+    Ok(pattern)
+}
+
+/// Compile a group of terms. The error names the offending term.
+pub fn compile_group(terms: &[String]) -> Result<TermGroup, String> {
+    if terms.is_empty() {
+        return Err("a term group is empty".into());
+    }
+    let mut parts = Vec::with_capacity(terms.len());
+    for term in terms {
+        let p = term_pattern(term)?;
+        // Each term must compile on its own so the error can name it.
+        RegexBuilder::new(&p)
+            .case_insensitive(true)
+            .size_limit(1 << 20)
+            .build()
+            .map_err(|e| format!("term {term:?} is not a valid pattern: {}", first_line(&e.to_string())))?;
+        parts.push(p);
+    }
+    let regex = RegexBuilder::new(&parts.join("|"))
+        .case_insensitive(true)
+        .size_limit(8 << 20)
+        .build()
+        .map_err(|e| format!("term group does not compile: {}", first_line(&e.to_string())))?;
+    Ok(TermGroup { terms: terms.to_vec(), regex })
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().find(|l| !l.trim().is_empty()).unwrap_or(s).trim()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g(terms: &[&str]) -> TermGroup {
+        compile_group(&terms.iter().map(|s| s.to_string()).collect::<Vec<_>>()).expect("compiles")
+    }
+
+    #[test]
+    fn phrases_match_across_hyphens_and_case() {
+        let grp = g(&["four eyes", "static analysis"]);
+        assert!(grp.find("A Four-Eyes review").is_some());
+        assert!(grp.find("static\nanalysis").is_some());
+        assert!(grp.find("staticanalysis").is_none());
+    }
+
+    #[test]
+    fn word_boundaries_and_prefixes() {
+        let grp = g(&["SCA", "penetrat*", "SR-*", "CERT C++"]);
+        assert!(grp.find("SCA report").is_some());
+        assert!(grp.find("ESCAPE").is_none());
+        assert!(grp.find("penetration tested").is_some());
+        assert!(grp.find("see SR-015").is_some());
+        assert!(grp.find("the CERT C++ rules").is_some());
+    }
+
+    #[test]
+    fn raw_regex_and_errors() {
+        assert!(g(&["re:CVSS\\s*v?3"]).find("cvss v3.1").is_some());
+        assert!(compile_group(&["re:(".to_string()]).is_err());
+        assert!(compile_group(&["a*b".to_string()]).is_err());
+        assert!(compile_group(&[]).is_err());
+    }
+}

@@ -1,0 +1,84 @@
+//! The command line exactly as typed (clap derive); checked, not yet interpreted.
+
+use clap::{Args, Parser, Subcommand};
+use crosswalk::report::ReportFormat;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "crosswalk", version, about = "Review health-software documentation against IEC 81001-5-1, clause by clause, with cited evidence")]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Review a folder of documents (read-only) and report per clause.
+    Review(ReviewArgs),
+    /// List, show or check the clause catalog.
+    Catalog(CatalogArgs),
+    /// Internal: extract one file in a contained child process.
+    #[command(name = "__extract", hide = true)]
+    Extract(ExtractArgs),
+}
+
+#[derive(Args)]
+pub(crate) struct ReviewArgs {
+    /// The folder (or single file) holding the documentation.
+    pub(crate) path: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "terminal")]
+    pub(crate) format: ReportFormat,
+    /// Write the report to FILE instead of standard output (never inside the reviewed folder).
+    #[arg(long, short)]
+    pub(crate) output: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
+    /// Use the catalog in DIR instead of the built-in one.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) catalog: Option<PathBuf>,
+    /// Review configuration (default: crosswalk.toml in the reviewed folder, if present).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Product name for the report (overrides the configuration).
+    #[arg(long)]
+    pub(crate) product: Option<String>,
+    /// Files extracted at once (default: the number of cores).
+    #[arg(long, short)]
+    pub(crate) jobs: Option<usize>,
+    /// Seconds one file's extraction may take before it is abandoned.
+    #[arg(long, default_value_t = 60)]
+    pub(crate) timeout: u64,
+}
+
+#[derive(Args)]
+pub(crate) struct CatalogArgs {
+    #[command(subcommand)]
+    pub(crate) command: CatalogCommand,
+    /// Use the catalog in DIR instead of the built-in one.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub(crate) catalog: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum CatalogCommand {
+    /// One line per clause.
+    List,
+    /// A clause laid out like the clause page.
+    Show {
+        /// Clause number, e.g. 5.5.1.
+        id: String,
+    },
+    /// Validate the catalog and print a one-line verdict.
+    Check,
+}
+
+#[derive(Args)]
+pub(crate) struct ExtractArgs {
+    #[arg(long)]
+    pub(crate) name: String,
+    #[arg(long, default_value_t = 0)]
+    pub(crate) memory: u64,
+    pub(crate) path: PathBuf,
+}

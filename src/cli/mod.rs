@@ -1,0 +1,39 @@
+//! Command-line face: `args` is what the user typed; each subcommand has a file that resolves it and
+//! calls the library. Errors are one line on stderr and exit code 2.
+
+mod args;
+mod catalog_cmd;
+mod progress;
+mod review_cmd;
+
+use clap::Parser;
+use std::io::Write as _;
+
+pub(crate) fn main() -> i32 {
+    let cli = args::Cli::parse();
+    let result = match cli.command {
+        args::Command::Review(a) => review_cmd::run(a),
+        args::Command::Catalog(a) => catalog_cmd::run(a),
+        args::Command::Extract(a) => Ok(crosswalk::extract::isolate::child_main(&a.path, &a.name, a.memory)),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "crosswalk: {}", one_line(&format!("{e:#}")));
+            2
+        }
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Write to stdout; a closed pipe (`| head`) is not an error.
+pub(crate) fn print(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}

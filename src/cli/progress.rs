@@ -1,0 +1,28 @@
+//! A progress bar on a terminal (stderr), nothing when piped or with `--quiet`.
+
+use crosswalk::driver::Progress;
+use indicatif::{ProgressBar, ProgressStyle};
+
+pub(crate) struct Bar(ProgressBar);
+
+impl Bar {
+    pub(crate) fn new() -> Self {
+        let bar = ProgressBar::hidden();
+        bar.set_style(ProgressStyle::with_template("{spinner} reading {pos}/{len} files {wide_msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+        Bar(bar)
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, total: usize) {
+        self.0.set_length(total as u64);
+        self.0.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    }
+    fn file_done(&self, path: &str) {
+        self.0.set_message(path.to_string());
+        self.0.inc(1);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}

@@ -1,0 +1,78 @@
+//! `crosswalk review PATH`: resolve arguments and configuration into a request, run it, write the report.
+
+use super::args::ReviewArgs;
+use super::catalog_cmd;
+use anyhow::{Context, bail};
+use crosswalk::config::ReviewConfig;
+use crosswalk::driver::{self, Progress, Quiet, ReviewRequest};
+use crosswalk::evaluate::Settings;
+use crosswalk::extract::isolate::Isolation;
+use std::io::IsTerminal as _;
+use std::path::Path;
+use std::time::Duration;
+
+pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<i32> {
+    let catalog = catalog_cmd::load(args.catalog.as_deref()).context("catalog")?;
+    let root = args.path.canonicalize().with_context(|| format!("{}: cannot open", args.path.display()))?;
+    let config_path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => Some(root.join("crosswalk.toml")).filter(|p| root.is_dir() && p.is_file()),
+    };
+    let config = match &config_path {
+        Some(p) => {
+            let c = ReviewConfig::load(p)?;
+            c.validate(&catalog, &p.display().to_string())?;
+            c
+        }
+        None => ReviewConfig::default(),
+    };
+    if let Some(out) = &args.output {
+        refuse_inside(&root, out)?;
+    }
+    let settings = Settings {
+        product: args.product.clone().or(config.product.clone()).unwrap_or_default(),
+        product_inferred: false,
+        manufacturer: config.manufacturer.clone(),
+        not_applicable: config.not_applicable.clone(),
+        item_classes: config.item_class_set(),
+        root: String::new(),
+    };
+    let exe = std::env::current_exe().context("cannot locate the crosswalk binary for contained extraction")?;
+    let mut isolation = Isolation::child(exe);
+    isolation.timeout = Duration::from_secs(args.timeout.max(1));
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
+    let request = ReviewRequest { root, root_display: args.path.display().to_string(), catalog, settings, isolation, jobs };
+    let show_bar = !args.quiet && std::io::stderr().is_terminal();
+    let bar = super::progress::Bar::new();
+    let progress: &dyn Progress = if show_bar { &bar } else { &Quiet };
+    let review = driver::run(&request, progress)?;
+    let text = crosswalk::report::render(args.format, &review, &request.catalog);
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("{}: cannot write", path.display()))?;
+            if !args.quiet {
+                eprintln!("crosswalk: wrote {}", path.display());
+            }
+        }
+        None => super::print(&text)?,
+    }
+    for d in review.documents.iter().filter(|d| d.status == crosswalk::model::DocStatus::Error) {
+        if !args.quiet {
+            eprintln!("crosswalk: {}: {}", d.path, d.reason.as_deref().unwrap_or("unreadable"));
+        }
+    }
+    Ok(0)
+}
+
+/// Never write a report inside the reviewed folder: nothing is written into the user's sources.
+fn refuse_inside(root: &Path, output: &Path) -> anyhow::Result<()> {
+    let parent = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::env::current_dir()?,
+    };
+    let parent = parent.canonicalize().with_context(|| format!("{}: folder does not exist", output.display()))?;
+    if parent.starts_with(root) {
+        bail!("{}: refusing to write inside the reviewed folder {} (reviews are read-only)", output.display(), root.display());
+    }
+    Ok(())
+}

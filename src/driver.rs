@@ -1,0 +1,174 @@
+//! Runs the stages in order for one review request: list the sources, extract every file in parallel
+//! (contained, see `extract::isolate`), evaluate, and stamp the times. The only stage that touches the
+//! clock and the file system.
+
+use crate::catalog::Catalog;
+use crate::evaluate::{Settings, evaluate};
+use crate::extract::{ExtractError, isolate};
+use crate::model::{DocStatus, Document, Extracted, Format};
+use crate::review::Review;
+use crate::sources::{SourceFile, walk};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Files larger than this are listed as skipped, not read.
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
+
+/// A resolved review request: everything checked and loaded.
+pub struct ReviewRequest {
+    pub root: PathBuf,
+    /// As the user gave it, for the report.
+    pub root_display: String,
+    pub catalog: Catalog,
+    pub settings: Settings,
+    pub isolation: isolate::Isolation,
+    pub jobs: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    #[error(transparent)]
+    Walk(#[from] crate::sources::WalkError),
+}
+
+/// Progress events for a face to show (a bar on a terminal, live status in the web app).
+pub trait Progress: Sync {
+    fn start(&self, total: usize);
+    fn file_done(&self, path: &str);
+    fn finish(&self);
+}
+
+/// Progress that shows nothing.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn start(&self, _: usize) {}
+    fn file_done(&self, _: &str) {}
+    fn finish(&self) {}
+}
+
+fn now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Read and extract one file. Never fails: problems become the document's status and reason.
+pub fn read_document(file: &SourceFile, isolation: &isolate::Isolation) -> Document {
+    let format = crate::extract::sniff(&file.rel, &[]);
+    let mut doc = Document {
+        path: file.rel.clone(),
+        format,
+        bytes: file.bytes,
+        sha256: String::new(),
+        status: DocStatus::Ok,
+        reason: None,
+        extracted: Extracted::default(),
+    };
+    if file.bytes > MAX_FILE_BYTES {
+        doc.status = DocStatus::Skipped;
+        doc.reason = Some(format!("too large: {} bytes (limit {MAX_FILE_BYTES})", file.bytes));
+        return doc;
+    }
+    let bytes = match std::fs::read(&file.abs) {
+        Ok(b) => b,
+        Err(e) => {
+            doc.status = DocStatus::Error;
+            doc.reason = Some(format!("cannot read: {e}"));
+            return doc;
+        }
+    };
+    doc.bytes = bytes.len() as u64;
+    doc.sha256 = hex(&Sha256::digest(&bytes));
+    doc.format = crate::extract::sniff(&file.rel, &bytes);
+    match isolate::extract_contained(isolation, &file.abs, &file.rel, &bytes) {
+        Ok((format, extracted)) => {
+            doc.format = format;
+            doc.extracted = extracted;
+        }
+        Err(e) => {
+            doc.status = if e.is_skip() { DocStatus::Skipped } else { DocStatus::Error };
+            if doc.format == Format::Unsupported && !matches!(e, ExtractError::Unsupported(_)) {
+                doc.format = Format::Unsupported;
+            }
+            doc.reason = Some(e.to_string());
+            // The name still tells us something (ID, revision, DRAFT), even when the content is unreadable.
+            doc.extracted.meta = crate::extract::meta_from_name(&file.rel);
+        }
+    }
+    doc
+}
+
+/// Run a review.
+pub fn run(request: &ReviewRequest, progress: &dyn Progress) -> Result<Review, DriverError> {
+    let started = now();
+    let (files, problems) = walk(&request.root)?;
+    progress.start(files.len());
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Document>>> = Mutex::new(vec![None; files.len()]);
+    let jobs = request.jobs.clamp(1, 64).min(files.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(file) = files.get(i) else { break };
+                    let doc = read_document(file, &request.isolation);
+                    progress.file_done(&file.rel);
+                    if let Ok(mut r) = results.lock() {
+                        r[i] = Some(doc);
+                    }
+                }
+            });
+        }
+    });
+    progress.finish();
+    let documents: Vec<Document> = results.into_inner().unwrap_or_default().into_iter().flatten().collect();
+    let mut settings = request.settings.clone();
+    if settings.product.trim().is_empty() {
+        settings.product = infer_product(&documents).unwrap_or_else(|| "the product".to_string());
+        settings.product_inferred = true;
+    }
+    settings.root = request.root_display.clone();
+    let mut review = evaluate(&request.catalog, documents, &settings);
+    review.source_problems = problems;
+    review.started = started;
+    review.finished = now();
+    Ok(review)
+}
+
+/// Guess the product name when none is configured: the distinctive word most document titles share
+/// ("DialyConnect Security Architecture", "DialyConnect Release Record" → DialyConnect).
+pub fn infer_product(documents: &[Document]) -> Option<String> {
+    const GENERIC: &[&str] = &[
+        "security", "product", "software", "system", "plan", "procedure", "standard", "report", "record", "review", "manual",
+        "quality", "requirements", "requirement", "risk", "register", "management", "development", "architecture", "test",
+        "tests", "testing", "verification", "release", "update", "guide", "policy", "minutes", "the", "and", "for", "of",
+        "secure", "coding", "threat", "model", "interface", "design", "document", "documents", "specification", "process",
+        "handling", "vulnerability", "disclosure", "monitoring", "control", "glossary", "terms", "draft", "approved", "sbom",
+        "analysis", "static", "results", "summary", "integrity", "version", "instructions", "use", "technical", "file",
+        "cybersecurity", "medical", "device", "health", "clinical", "user", "users", "maintenance", "support", "training",
+    ];
+    let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for d in documents {
+        let title = d.title();
+        let mut seen = std::collections::BTreeSet::new();
+        for word in title.split(|c: char| !c.is_alphanumeric()) {
+            if word.len() < 3 || !word.chars().next().is_some_and(char::is_uppercase) || word.chars().all(|c| c.is_ascii_digit()) {
+                continue;
+            }
+            if GENERIC.contains(&word.to_lowercase().as_str()) || word.chars().any(|c| c.is_ascii_digit()) {
+                continue;
+            }
+            if seen.insert(word.to_string()) {
+                *counts.entry(word.to_string()).or_insert(0) += 1;
+            }
+        }
+    }
+    let (word, n) = counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))?;
+    (n >= 3).then_some(word)
+}

@@ -1,0 +1,186 @@
+//! Markdown (CommonMark with tables and front matter) → blocks: headings open sections; paragraphs,
+//! list items, table rows (with the header row as context) and code blocks become passages located by
+//! section and line.
+
+use super::text::Blocks;
+use crate::model::{BlockKind, Locator};
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+
+pub(crate) fn extract(text: &str) -> (Blocks, Option<String>) {
+    let line_starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let line_of = |offset: usize| -> u32 {
+        let idx = line_starts.partition_point(|&s| s <= offset);
+        u32::try_from(idx.max(1)).unwrap_or(u32::MAX)
+    };
+    let options = Options::ENABLE_TABLES | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS | Options::ENABLE_STRIKETHROUGH;
+    let mut out = Blocks::default();
+    let mut front_title = None;
+    let mut buf = String::new();
+    let mut start_line = 0u32;
+    // What we are collecting: nesting of containers decides when a passage ends.
+    let mut in_heading = false;
+    let mut in_metadata = false;
+    let mut item_depth = 0usize;
+    let mut in_table_head = false;
+    let mut header: Vec<String> = Vec::new();
+    let mut row: Vec<String> = Vec::new();
+    let mut cell = String::new();
+    let mut in_cell = false;
+
+    for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
+        match event {
+            Event::Start(Tag::MetadataBlock(_)) => in_metadata = true,
+            Event::End(TagEnd::MetadataBlock(_)) => in_metadata = false,
+            Event::Text(t) if in_metadata => {
+                for line in t.lines() {
+                    if let Some(v) = line.strip_prefix("title:") {
+                        front_title = Some(v.trim().trim_matches(['"', '\'']).to_string());
+                    }
+                }
+            }
+            Event::Start(Tag::Heading { .. }) => {
+                flush(&mut out, &mut buf, start_line, item_depth > 0);
+                in_heading = true;
+                start_line = line_of(range.start);
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                in_heading = false;
+                let loc = Locator::Section { heading: super::text::normalize(&buf), line: Some(start_line) };
+                out.push_heading(&buf, loc);
+                buf.clear();
+            }
+            Event::Start(Tag::Item) => {
+                flush(&mut out, &mut buf, start_line, item_depth > 0);
+                item_depth += 1;
+                start_line = line_of(range.start);
+            }
+            Event::End(TagEnd::Item) => {
+                flush(&mut out, &mut buf, start_line, true);
+                item_depth = item_depth.saturating_sub(1);
+            }
+            Event::Start(Tag::Paragraph) | Event::Start(Tag::CodeBlock(_)) | Event::Start(Tag::BlockQuote(_)) => {
+                if item_depth == 0 {
+                    flush(&mut out, &mut buf, start_line, false);
+                    start_line = line_of(range.start);
+                } else if !buf.is_empty() {
+                    buf.push(' ');
+                }
+            }
+            Event::End(TagEnd::Paragraph) | Event::End(TagEnd::BlockQuote(_)) => {
+                if item_depth == 0 {
+                    flush(&mut out, &mut buf, start_line, false);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if item_depth == 0 {
+                    // Code blocks keep their lines as separate passages: templates, configs, commands.
+                    for (i, line) in buf.lines().enumerate() {
+                        let loc = out.section(Some(start_line + 1 + u32::try_from(i).unwrap_or(0)));
+                        out.push(BlockKind::Paragraph, line, loc, "");
+                    }
+                    buf.clear();
+                }
+            }
+            Event::Start(Tag::Table(_)) => {
+                flush(&mut out, &mut buf, start_line, item_depth > 0);
+                header.clear();
+            }
+            Event::Start(Tag::TableHead) => in_table_head = true,
+            Event::End(TagEnd::TableHead) => {
+                in_table_head = false;
+                header = std::mem::take(&mut row);
+            }
+            Event::Start(Tag::TableRow) => {
+                row.clear();
+                start_line = line_of(range.start);
+            }
+            Event::End(TagEnd::TableRow) => {
+                if !in_table_head {
+                    let text = row.iter().map(|c| c.trim()).collect::<Vec<_>>().join(" | ");
+                    let loc = out.section(Some(start_line));
+                    out.push(BlockKind::TableRow, &text, loc, &header.join(" | "));
+                }
+                row.clear();
+            }
+            Event::Start(Tag::TableCell) => {
+                in_cell = true;
+                cell.clear();
+            }
+            Event::End(TagEnd::TableCell) => {
+                in_cell = false;
+                row.push(std::mem::take(&mut cell));
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if in_cell {
+                    cell.push_str(&t);
+                } else {
+                    buf.push_str(&t);
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                if in_cell {
+                    cell.push(' ');
+                } else {
+                    buf.push('\n');
+                }
+            }
+            Event::Html(h) | Event::InlineHtml(h) => {
+                // Keep visible text of inline HTML, drop tags.
+                let stripped = strip_tags(&h);
+                if in_cell {
+                    cell.push_str(&stripped);
+                } else if !in_heading {
+                    buf.push_str(&stripped);
+                }
+            }
+            Event::TaskListMarker(done) => buf.push_str(if done { "[x] " } else { "[ ] " }),
+            _ => {}
+        }
+    }
+    flush(&mut out, &mut buf, start_line, item_depth > 0);
+    (out, front_title)
+}
+
+fn flush(out: &mut Blocks, buf: &mut String, line: u32, item: bool) {
+    if !buf.trim().is_empty() {
+        let loc = out.section(Some(line));
+        out.push(if item { BlockKind::ListItem } else { BlockKind::Paragraph }, buf, loc, "");
+    }
+    buf.clear();
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headings_paragraphs_tables_and_lines() {
+        let md = "---\ntitle: \"SOP-1 Thing\"\n---\n\n# 1 Purpose\n\nFirst para\ncontinues.\n\n## 1.1 Table\n\n| A | B |\n|---|---|\n| x | y |\n\n- item one\n- item two\n";
+        let (blocks, title) = extract(md);
+        assert_eq!(title.as_deref(), Some("SOP-1 Thing"));
+        let b = &blocks.blocks;
+        assert_eq!(b[0].text, "1 Purpose");
+        assert_eq!(b[1].text, "First para continues.");
+        assert_eq!(b[1].context, "1 Purpose");
+        assert_eq!(b[1].locator.to_string(), "§ 1 Purpose (line 7)");
+        let row = b.iter().find(|b| b.kind == BlockKind::TableRow).expect("row");
+        assert_eq!(row.text, "x | y");
+        assert_eq!(row.context, "1.1 Table — A | B");
+        assert_eq!(row.locator.to_string(), "§ 1.1 Table (line 14)");
+        assert_eq!(b.iter().filter(|b| b.kind == BlockKind::ListItem).count(), 2);
+    }
+}

@@ -1,0 +1,155 @@
+//! Document-control metadata: document ID, title, revision and approval state, read from the file's
+//! properties and its control block (the first passages), falling back to the file name.
+
+use crate::model::{Block, DocMeta, DocState};
+use regex::Regex;
+use std::sync::OnceLock;
+
+fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("static regex"))
+}
+
+/// A document ID at the start of a file name or in a control block: `SOP-SEC-004`, `MIN-SEC-2025-014`.
+fn id_regex() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(&R, r"^\s*([A-Z][A-Z0-9]{1,7}(?:-[A-Z][A-Z0-9]{0,7}){0,3}-\d{2,6}(?:-\d{1,4})?[A-Z]?)\b")
+}
+
+fn state_of(value: &str) -> Option<DocState> {
+    let v = value.to_ascii_lowercase();
+    if v.contains("supersed") || v.contains("obsolete") || v.contains("withdrawn") || v.contains("retired") || v.contains("cancelled") {
+        Some(DocState::Superseded)
+    } else if v.contains("draft") || v.contains("in review") || v.contains("for review") || v.contains("not approved") || v.contains("preliminary") || v.contains("proposed") {
+        Some(DocState::Draft)
+    } else if v.contains("approved") || v.contains("released") || v.contains("effective") || v.contains("issued") || v.contains("final") || v.contains("current") || v.contains("active") {
+        Some(DocState::Approved)
+    } else {
+        None
+    }
+}
+
+/// Fill `meta` from the control block (first passages), properties and the file name; what the file says
+/// wins over what its name suggests.
+pub(crate) fn read(file_name: &str, blocks: &[Block], title: Option<String>, custom: &[(String, String)]) -> DocMeta {
+    static ID: OnceLock<Regex> = OnceLock::new();
+    static STATUS: OnceLock<Regex> = OnceLock::new();
+    static VERSION: OnceLock<Regex> = OnceLock::new();
+    static TITLE: OnceLock<Regex> = OnceLock::new();
+    let id_field = re(&ID, r"(?i)\b(?:document\s*(?:id|no\.?|number)|doc\.?\s*id)\s*[:|]?\s*([A-Z][A-Z0-9]{1,7}(?:-[A-Z0-9]{1,8}){1,4})\b");
+    let status_field = re(&STATUS, r"(?i)\b(?:document\s+)?(?:status|state)\s*[:|]?\s*([A-Za-z][A-Za-z –-]{1,40})");
+    let version_field = re(&VERSION, r"(?i)\b(?:version|revision|rev\.|issue)\s*[:|]?\s*([0-9][0-9A-Za-z.]{0,12}|[A-Z])\b");
+    let title_field = re(&TITLE, r"(?i)^\s*(?:document\s+)?title\s*[:|]\s*(.{3,200}?)\s*$");
+    let mut meta = DocMeta { title, ..DocMeta::default() };
+    // Properties set in the file come first.
+    for (k, v) in custom {
+        let line = format!("{k}: {v}");
+        apply(&mut meta, &line, id_field, status_field, version_field);
+    }
+    for (i, block) in blocks.iter().take(40).enumerate() {
+        apply(&mut meta, &block.text, id_field, status_field, version_field);
+        if meta.title.is_none() {
+            if let Some(c) = title_field.captures(&block.text) {
+                meta.title = Some(c[1].to_string());
+            }
+        }
+        // An upper-case banner at the very top marks the whole document.
+        if i < 8 && meta.state == DocState::Unknown && (block.text.contains("DRAFT") || block.text.contains("NOT APPROVED")) {
+            meta.state = DocState::Draft;
+        }
+        if i < 8 && (block.text.contains("SUPERSEDED") || block.text.contains("OBSOLETE")) {
+            meta.state = DocState::Superseded;
+        }
+    }
+    // The file name: ID at the start, revision, DRAFT marker.
+    let stem = match file_name.rfind('.') {
+        Some(i) if i > 0 => &file_name[..i],
+        _ => file_name,
+    };
+    if meta.doc_id.is_none() {
+        if let Some(m) = id_regex().captures(stem) {
+            meta.doc_id = Some(m[1].to_string());
+        }
+    }
+    static REV: OnceLock<Regex> = OnceLock::new();
+    let rev = re(&REV, r"(?i)(?:^|[\s_-])(?:v|rev\.?\s?|r)(\d+(?:\.\d+){0,2}[a-z]?)(?:$|[\s_-])");
+    if meta.revision.is_none() {
+        if let Some(c) = rev.captures(stem) {
+            meta.revision = Some(c[1].to_string());
+        }
+    }
+    static NAME_STATE: OnceLock<Regex> = OnceLock::new();
+    let name_state = re(&NAME_STATE, r"\b(DRAFT|Draft|SUPERSEDED|Superseded|OBSOLETE|Obsolete)\b");
+    if let Some(c) = name_state.captures(stem) {
+        if let Some(s) = state_of(&c[1]) {
+            if meta.state != DocState::Superseded {
+                meta.state = s;
+            }
+        }
+    }
+    if meta.title.is_none() {
+        let mut t = stem.to_string();
+        if let Some(id) = &meta.doc_id {
+            t = t.trim_start_matches(id.as_str()).trim().to_string();
+        }
+        if !t.is_empty() {
+            meta.title = Some(t);
+        }
+    }
+    meta.title = meta.title.map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "));
+    meta
+}
+
+fn apply(meta: &mut DocMeta, text: &str, id: &Regex, status: &Regex, version: &Regex) {
+    if meta.doc_id.is_none() {
+        if let Some(c) = id.captures(text) {
+            meta.doc_id = Some(c[1].to_string());
+        }
+    }
+    if meta.state == DocState::Unknown {
+        for c in status.captures_iter(text) {
+            if let Some(s) = state_of(&c[1]) {
+                meta.state = s;
+                break;
+            }
+        }
+    }
+    if meta.revision.is_none() {
+        if let Some(c) = version.captures(text) {
+            meta.revision = Some(c[1].trim_end_matches('.').to_string());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{BlockKind, Locator};
+
+    fn row(t: &str) -> Block {
+        Block { kind: BlockKind::TableRow, locator: Locator::Line { line: 1 }, context: String::new(), text: t.into() }
+    }
+
+    #[test]
+    fn control_block_wins_over_name() {
+        let m = read("SOP-SEC-006 Vulnerability Handling v2.2.docx", &[row("Document ID | SOP-SEC-006"), row("Version | 2.2"), row("Status | Approved")], None, &[]);
+        assert_eq!(m.doc_id.as_deref(), Some("SOP-SEC-006"));
+        assert_eq!(m.revision.as_deref(), Some("2.2"));
+        assert_eq!(m.state, DocState::Approved);
+        assert_eq!(m.title.as_deref(), Some("Vulnerability Handling v2.2"));
+    }
+
+    #[test]
+    fn name_only_and_draft() {
+        let m = read("PLN-SEC-007 Monitoring Plan v0.3 DRAFT.odt", &[row("Status | DRAFT – in review")], None, &[]);
+        assert_eq!(m.doc_id.as_deref(), Some("PLN-SEC-007"));
+        assert_eq!(m.revision.as_deref(), Some("0.3"));
+        assert_eq!(m.state, DocState::Draft);
+        let m = read("MIN-SEC-2025-014 Minutes.txt", &[], None, &[]);
+        assert_eq!(m.doc_id.as_deref(), Some("MIN-SEC-2025-014"));
+        let m = read("RA-SEC-010 Register R3.2.xlsx", &[], None, &[]);
+        assert_eq!(m.revision.as_deref(), Some("3.2"));
+        let m = read("notes.md", &[], None, &[]);
+        assert_eq!(m.doc_id, None);
+        assert_eq!(m.state, DocState::Unknown);
+    }
+}

@@ -1,0 +1,207 @@
+//! Text helpers shared by the extractors: decoding bytes (BOM, UTF-8, then a detected legacy
+//! encoding), normalising characters so matching sees one form, and building blocks with the current
+//! section heading as context.
+
+use crate::model::{Block, BlockKind, Locator};
+
+/// Decode bytes to text: BOM first, then UTF-8, then the encoding chardetng guesses. Bad bytes are
+/// replaced, never fatal.
+pub(crate) fn decode(bytes: &[u8]) -> String {
+    if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
+        return text.into_owned();
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return s.to_string();
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    let enc = detector.guess(None, chardetng::Utf8Detection::Allow);
+    let (text, _, _) = enc.decode(bytes);
+    text.into_owned()
+}
+
+/// Fold characters that differ only in typography (ligatures, curly quotes, no-break spaces, soft
+/// hyphens) and collapse whitespace to single spaces.
+pub(crate) fn normalize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        let mapped: &str = match c {
+            '\u{00AD}' | '\u{200B}' | '\u{FEFF}' => continue,
+            '\u{FB00}' => "ff",
+            '\u{FB01}' => "fi",
+            '\u{FB02}' => "fl",
+            '\u{FB03}' => "ffi",
+            '\u{FB04}' => "ffl",
+            '\u{2018}' | '\u{2019}' | '\u{201B}' => "'",
+            '\u{201C}' | '\u{201D}' => "\"",
+            c if c.is_whitespace() || c.is_control() => {
+                space = true;
+                continue;
+            }
+            _ => {
+                if space && !out.is_empty() {
+                    out.push(' ');
+                }
+                space = false;
+                out.push(c);
+                continue;
+            }
+        };
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        out.push_str(mapped);
+    }
+    out
+}
+
+/// Collects blocks, remembering the current heading so each block carries its section as context.
+#[derive(Default)]
+pub(crate) struct Blocks {
+    pub(crate) blocks: Vec<Block>,
+    heading: String,
+}
+
+impl Blocks {
+    /// Start a new section; the heading itself is kept as a block too (it may be quoted).
+    pub(crate) fn push_heading(&mut self, text: &str, locator: Locator) {
+        let text = normalize(text);
+        if text.is_empty() {
+            return;
+        }
+        self.heading = text.clone();
+        self.blocks.push(Block { kind: BlockKind::Heading, locator, context: String::new(), text });
+    }
+
+    /// Add a passage under the current heading; `extra_context` (e.g. a table header) is appended.
+    pub(crate) fn push(&mut self, kind: BlockKind, text: &str, locator: Locator, extra_context: &str) {
+        let text = normalize(text);
+        if text.is_empty() {
+            return;
+        }
+        let mut context = self.heading.clone();
+        let extra = normalize(extra_context);
+        if !extra.is_empty() {
+            if !context.is_empty() {
+                context.push_str(" — ");
+            }
+            context.push_str(&extra);
+        }
+        self.blocks.push(Block { kind, locator, context, text });
+    }
+
+    /// A locator for the current section (or the line, when there is no heading yet).
+    pub(crate) fn section(&self, line: Option<u32>) -> Locator {
+        if self.heading.is_empty() {
+            match line {
+                Some(line) => Locator::Line { line },
+                None => Locator::Record { path: "document".into() },
+            }
+        } else {
+            Locator::Section { heading: short_heading(&self.heading), line }
+        }
+    }
+}
+
+/// Headings longer than this are cut in locators (never in text).
+fn short_heading(h: &str) -> String {
+    const MAX: usize = 80;
+    if h.chars().count() <= MAX {
+        return h.to_string();
+    }
+    let cut: String = h.chars().take(MAX).collect();
+    format!("{}…", cut.trim_end())
+}
+
+/// Does a single line look like a section heading in plain text or PDF output ("9 Penetration testing",
+/// "4.1 Channels", "ANNEX A")?
+pub(crate) fn looks_like_heading(line: &str) -> bool {
+    let line = line.trim();
+    let n = line.chars().count();
+    if !(2..=90).contains(&n) || line.ends_with('.') || line.ends_with(',') || line.ends_with(':') || line.contains(" | ") {
+        return false;
+    }
+    static NUMBERED: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let numbered = NUMBERED.get_or_init(|| {
+        regex::Regex::new(r"^(?:(?:Section|Annex|Appendix)\s+)?(?:\d{1,2}(?:\.\d{1,2}){0,4}\.?|[A-H](?:\.\d{1,2}){1,3})\s+\p{Lu}[^.!?]*$")
+            .expect("static regex")
+    });
+    if numbered.is_match(line) {
+        // "3 Roles", "4.1 Channels"; but not "2 approvals for class C items" style sentences of many words.
+        return line.split_whitespace().count() <= 12;
+    }
+    let letters: Vec<char> = line.chars().filter(|c| c.is_alphabetic()).collect();
+    letters.len() >= 4 && letters.iter().all(|c| c.is_uppercase()) && (2..=8).contains(&line.split_whitespace().count())
+}
+
+/// Plain text (and PDF page text): paragraphs separated by blank lines; heading-like lines open sections.
+/// `locate` turns a 1-based line number into a locator (e.g. the PDF page).
+pub(crate) fn plain_blocks(out: &mut Blocks, text: &str, line_locators: bool, locate: &dyn Fn(u32, &Blocks) -> Locator) {
+    let mut para = String::new();
+    let mut para_line = 0u32;
+    let flush = |out: &mut Blocks, para: &mut String, para_line: u32| {
+        if !para.trim().is_empty() {
+            let kind = if para.trim_start().starts_with(['-', '*', '•']) { crate::model::BlockKind::ListItem } else { crate::model::BlockKind::Paragraph };
+            let loc = locate(para_line, out);
+            out.push(kind, para, loc, "");
+        }
+        para.clear();
+    };
+    for (i, line) in text.lines().enumerate() {
+        let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            flush(out, &mut para, para_line);
+            continue;
+        }
+        if looks_like_heading(trimmed) && (para.is_empty() || !line_locators || para.trim_end().ends_with(['.', ':', ')'])) {
+            flush(out, &mut para, para_line);
+            let loc = locate(line_no, out);
+            out.push_heading(trimmed, loc);
+            continue;
+        }
+        // A new bullet starts a new passage.
+        if trimmed.starts_with(['-', '*', '•']) && trimmed.len() > 2 && !para.is_empty() {
+            flush(out, &mut para, para_line);
+        }
+        if para.is_empty() {
+            para_line = line_no;
+        } else {
+            para.push('\n');
+        }
+        para.push_str(trimmed);
+    }
+    flush(out, &mut para, para_line);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_handles_bom_utf8_and_legacy() {
+        assert_eq!(decode(b"\xEF\xBB\xBFabc"), "abc");
+        assert_eq!(decode("café".as_bytes()), "café");
+        // windows-1252 "café" with a French sentence around it
+        let latin = b"Le caf\xe9 est ferm\xe9 le dimanche et la r\xe9union a lieu \xe0 midi.";
+        assert!(decode(latin).contains("café"));
+    }
+
+    #[test]
+    fn normalize_folds_typography() {
+        assert_eq!(normalize("  con\u{FB01}g\u{00A0}\n file  \u{2019}s "), "config file 's");
+    }
+
+    #[test]
+    fn heading_detection() {
+        assert!(looks_like_heading("9 Penetration testing"));
+        assert!(looks_like_heading("4.1 Channels"));
+        assert!(looks_like_heading("REVISION HISTORY"));
+        assert!(!looks_like_heading("VVR-SEC-012"));
+        assert!(!looks_like_heading("The review was held on 3 May."));
+        assert!(!looks_like_heading("2 approvals are needed for class C items because the risk of harm is high and more"));
+    }
+}

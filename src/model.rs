@@ -1,0 +1,272 @@
+//! The shared vocabulary of every stage: documents, their extracted blocks with locators, and the review
+//! that evaluation produces. No I/O happens here; the stages pass these values along
+//! (sources → extract → evaluate → report).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Where a passage sits inside its document, in the reader's terms (page, section, cell, slide, record).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Locator {
+    /// A PDF page, 1-based.
+    Page { page: u32 },
+    /// A section of a text document, named by its heading; `line` is 1-based where the format has lines.
+    Section { heading: String, line: Option<u32> },
+    /// A line of a document with no headings.
+    Line { line: u32 },
+    /// A spreadsheet cell (the first cell of a row passage).
+    Cell { sheet: String, cell: String },
+    /// A presentation slide, 1-based.
+    Slide { slide: u32 },
+    /// A record of a structured file (SARIF result, SBOM component, JUnit test case …).
+    Record { path: String },
+}
+
+impl fmt::Display for Locator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Locator::Page { page } => write!(f, "p. {page}"),
+            Locator::Section { heading, line: Some(line) } => write!(f, "§ {heading} (line {line})"),
+            Locator::Section { heading, line: None } => write!(f, "§ {heading}"),
+            Locator::Line { line } => write!(f, "line {line}"),
+            Locator::Cell { sheet, cell } => write!(f, "{sheet}!{cell}"),
+            Locator::Slide { slide } => write!(f, "slide {slide}"),
+            Locator::Record { path } => write!(f, "{path}"),
+        }
+    }
+}
+
+/// What kind of text a block is; evaluation treats headings and definitions differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockKind {
+    Heading,
+    Paragraph,
+    ListItem,
+    TableRow,
+    Record,
+}
+
+/// One passage of extracted text: the unit that can be cited as evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    pub kind: BlockKind,
+    pub locator: Locator,
+    /// The nearest section heading, or a table/sheet header row: context for matching, never quoted.
+    pub context: String,
+    /// The passage text, whitespace collapsed; quotes are cut from it.
+    pub text: String,
+}
+
+/// Approval state of a controlled document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DocState {
+    Approved,
+    Draft,
+    Superseded,
+    #[default]
+    Unknown,
+}
+
+impl DocState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocState::Approved => "approved",
+            DocState::Draft => "draft",
+            DocState::Superseded => "superseded",
+            DocState::Unknown => "unknown",
+        }
+    }
+}
+
+/// Document-control metadata read from the file (properties, control block) or its name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct DocMeta {
+    pub doc_id: Option<String>,
+    pub title: Option<String>,
+    pub revision: Option<String>,
+    pub state: DocState,
+}
+
+/// The file formats crosswalk reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Markdown,
+    Text,
+    Html,
+    Pdf,
+    Docx,
+    Odt,
+    Pptx,
+    Xlsx,
+    Ods,
+    Csv,
+    Yaml,
+    Json,
+    Sarif,
+    Cyclonedx,
+    Spdx,
+    Junit,
+    Xml,
+    Unsupported,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Markdown => "markdown",
+            Format::Text => "text",
+            Format::Html => "html",
+            Format::Pdf => "pdf",
+            Format::Docx => "docx",
+            Format::Odt => "odt",
+            Format::Pptx => "pptx",
+            Format::Xlsx => "xlsx",
+            Format::Ods => "ods",
+            Format::Csv => "csv",
+            Format::Yaml => "yaml",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Cyclonedx => "cyclonedx",
+            Format::Spdx => "spdx",
+            Format::Junit => "junit",
+            Format::Xml => "xml",
+            Format::Unsupported => "unsupported",
+        }
+    }
+}
+
+/// What extraction made of one file's bytes. Depends on the bytes and the file name alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Extracted {
+    pub blocks: Vec<Block>,
+    pub meta: DocMeta,
+}
+
+impl Extracted {
+    pub fn chars(&self) -> usize {
+        self.blocks.iter().map(|b| b.text.chars().count()).sum()
+    }
+}
+
+/// Whether a document could be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DocStatus {
+    Ok,
+    Skipped,
+    Error,
+}
+
+impl DocStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocStatus::Ok => "ok",
+            DocStatus::Skipped => "skipped",
+            DocStatus::Error => "error",
+        }
+    }
+}
+
+/// A document of the reviewed corpus with its extraction outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// Path relative to the reviewed root, `/`-separated, exactly as the file sits there.
+    pub path: String,
+    pub format: Format,
+    pub bytes: u64,
+    pub sha256: String,
+    pub status: DocStatus,
+    /// One line for skipped and error documents.
+    pub reason: Option<String>,
+    pub extracted: Extracted,
+}
+
+impl Document {
+    /// The name an auditor uses for the document: its ID, else its file name.
+    pub fn display_id(&self) -> String {
+        match &self.extracted.meta.doc_id {
+            Some(id) => id.clone(),
+            None => self.path.rsplit('/').next().unwrap_or(&self.path).to_string(),
+        }
+    }
+
+    /// Title from metadata, else the file stem.
+    pub fn title(&self) -> String {
+        if let Some(t) = &self.extracted.meta.title {
+            return t.clone();
+        }
+        let name = self.path.rsplit('/').next().unwrap_or(&self.path);
+        match name.rfind('.') {
+            Some(i) if i > 0 => name[..i].to_string(),
+            _ => name.to_string(),
+        }
+    }
+}
+
+/// Per-clause outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Met,
+    Partial,
+    Missing,
+    NotApplicable,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Met => "met",
+            Verdict::Partial => "partial",
+            Verdict::Missing => "missing",
+            Verdict::NotApplicable => "not_applicable",
+        }
+    }
+}
+
+/// Why a passage that matched a constraint's concepts is not counted as evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectReason {
+    Negated,
+    Placeholder,
+    Future,
+    Draft,
+    Superseded,
+    Glossary,
+    NameOnly,
+    NoText,
+}
+
+impl RejectReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectReason::Negated => "negated",
+            RejectReason::Placeholder => "placeholder",
+            RejectReason::Future => "future",
+            RejectReason::Draft => "draft",
+            RejectReason::Superseded => "superseded",
+            RejectReason::Glossary => "glossary",
+            RejectReason::NameOnly => "name_only",
+            RejectReason::NoText => "no_text",
+        }
+    }
+
+    /// A sentence for reports.
+    pub fn explain(self) -> &'static str {
+        match self {
+            RejectReason::Negated => "the passage says the practice is not in place",
+            RejectReason::Placeholder => "the passage is a template placeholder, not content",
+            RejectReason::Future => "the passage describes a plan or future intent, not a practice in place",
+            RejectReason::Draft => "the document is a draft, not an approved, effective document",
+            RejectReason::Superseded => "the document is superseded or withdrawn",
+            RejectReason::Glossary => "the passage only defines a term; it does not describe an arrangement",
+            RejectReason::NameOnly => "the file name matches, but no passage in it addresses the clause",
+            RejectReason::NoText => "the file name matches, but the file has no readable text",
+        }
+    }
+}

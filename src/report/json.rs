@@ -1,0 +1,200 @@
+//! The `crosswalk.review/1` JSON contract (`shared/contracts/review-json.md`). The only module that knows
+//! its shape: internal types may change behind it. Fields may be added; changing a meaning bumps the schema.
+
+use crate::review::Review;
+use serde::Serialize;
+
+pub const SCHEMA: &str = "crosswalk.review/1";
+
+#[derive(Serialize)]
+struct Out<'a> {
+    schema: &'static str,
+    tool: Tool,
+    catalog: Cat<'a>,
+    product: &'a str,
+    started: &'a str,
+    finished: &'a str,
+    root: &'a str,
+    documents: Vec<Doc<'a>>,
+    summary: Sum,
+    clauses: Vec<Clause<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Cat<'a> {
+    id: &'a str,
+    title: &'a str,
+    version: &'a str,
+    sha256: &'a str,
+}
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    path: &'a str,
+    format: &'static str,
+    bytes: u64,
+    sha256: &'a str,
+    status: &'static str,
+    reason: Option<&'a str>,
+    doc_id: Option<&'a str>,
+    title: Option<&'a str>,
+    revision: Option<&'a str>,
+    state: &'static str,
+    chars: usize,
+}
+
+#[derive(Serialize)]
+struct Sum {
+    clauses: usize,
+    met: usize,
+    partial: usize,
+    missing: usize,
+    not_applicable: usize,
+}
+
+#[derive(Serialize)]
+struct Clause<'a> {
+    id: &'a str,
+    title: &'a str,
+    verdict: &'static str,
+    justification: &'a str,
+    constraints: Vec<Constraint<'a>>,
+    signals: Vec<Signal<'a>>,
+    rejected: Vec<Rejected<'a>>,
+    gaps: Vec<Gap<'a>>,
+    audit_defense: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Constraint<'a> {
+    id: &'a str,
+    text: &'a str,
+    status: &'static str,
+    evidence: Vec<Ev<'a>>,
+}
+
+#[derive(Serialize)]
+struct Ev<'a> {
+    document: &'a str,
+    locator: String,
+    quote: &'a str,
+    score: f64,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Signal<'a> {
+    FileExists { pattern: &'a str, matches: Vec<&'a str> },
+    ContentMatch { question: &'a str, matches: Vec<Scored<'a>> },
+}
+
+#[derive(Serialize)]
+struct Scored<'a> {
+    document: &'a str,
+    score: f64,
+}
+
+#[derive(Serialize)]
+struct Rejected<'a> {
+    document: &'a str,
+    locator: String,
+    quote: &'a str,
+    reason: &'static str,
+}
+
+#[derive(Serialize)]
+struct Gap<'a> {
+    id: &'a str,
+    title: &'a str,
+    severity: &'static str,
+}
+
+/// Render a review as `crosswalk.review/1` JSON (pretty-printed, stable key order).
+pub fn render(review: &Review, catalog: &crate::catalog::Catalog) -> String {
+    let out = Out {
+        schema: SCHEMA,
+        tool: Tool { name: "crosswalk", version: env!("CARGO_PKG_VERSION") },
+        catalog: Cat { id: &review.catalog_id, title: &review.catalog_title, version: &review.catalog_version, sha256: &review.catalog_sha256 },
+        product: &review.product,
+        started: &review.started,
+        finished: &review.finished,
+        root: &review.root,
+        documents: review
+            .documents
+            .iter()
+            .map(|d| Doc {
+                path: &d.path,
+                format: d.format.as_str(),
+                bytes: d.bytes,
+                sha256: &d.sha256,
+                status: d.status.as_str(),
+                reason: d.reason.as_deref(),
+                doc_id: d.extracted.meta.doc_id.as_deref(),
+                title: d.extracted.meta.title.as_deref(),
+                revision: d.extracted.meta.revision.as_deref(),
+                state: d.extracted.meta.state.as_str(),
+                chars: d.extracted.chars(),
+            })
+            .collect(),
+        summary: Sum {
+            clauses: review.summary.clauses,
+            met: review.summary.met,
+            partial: review.summary.partial,
+            missing: review.summary.missing,
+            not_applicable: review.summary.not_applicable,
+        },
+        clauses: review
+            .clauses
+            .iter()
+            .map(|c| {
+                let cat = catalog.clause(&c.id);
+                Clause {
+                    id: &c.id,
+                    title: &c.title,
+                    verdict: c.verdict.as_str(),
+                    justification: &c.justification,
+                    constraints: c
+                        .constraints
+                        .iter()
+                        .map(|k| Constraint {
+                            id: &k.id,
+                            text: &k.text,
+                            status: if k.covered { "covered" } else { "not_covered" },
+                            evidence: k
+                                .evidence
+                                .iter()
+                                .map(|e| Ev { document: &review.documents[e.doc].path, locator: review.locator(e.doc, Some(e.block)), quote: review.quote(e), score: e.score })
+                                .collect(),
+                        })
+                        .collect(),
+                    signals: vec![
+                        Signal::FileExists {
+                            pattern: cat.map(|x| x.file_exists.as_str()).unwrap_or(""),
+                            matches: c.file_matches.iter().map(|d| review.documents[*d].path.as_str()).collect(),
+                        },
+                        Signal::ContentMatch {
+                            question: cat.map(|x| x.content_match.as_str()).unwrap_or(""),
+                            matches: c.content_matches.iter().map(|(d, s)| Scored { document: &review.documents[*d].path, score: *s }).collect(),
+                        },
+                    ],
+                    rejected: c
+                        .rejected
+                        .iter()
+                        .map(|r| Rejected { document: &review.documents[r.doc].path, locator: review.locator(r.doc, r.block), quote: review.rejection_quote(r), reason: r.reason.as_str() })
+                        .collect(),
+                    gaps: c.gaps.iter().map(|g| Gap { id: &g.id, title: &g.title, severity: g.severity.as_str() }).collect(),
+                    audit_defense: c.audit_defense.as_deref(),
+                }
+            })
+            .collect(),
+    };
+    let mut s = serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}

@@ -1,0 +1,53 @@
+//! The at-a-glance summary printed on a terminal: one line per clause, the counts, what was refused and
+//! which files could not be read.
+
+use crate::model::{DocStatus, Verdict};
+use crate::review::Review;
+use std::fmt::Write as _;
+
+pub fn render(review: &Review) -> String {
+    let mut s = String::new();
+    let ok = review.documents.iter().filter(|d| d.status == DocStatus::Ok).count();
+    let _ = writeln!(
+        s,
+        "crosswalk {} · {} (catalog {}) · product: {}{}",
+        env!("CARGO_PKG_VERSION"),
+        review.catalog_title,
+        review.catalog_version,
+        review.product,
+        if review.product_inferred { " (inferred from document titles; set `product` in crosswalk.toml)" } else { "" }
+    );
+    let _ = writeln!(s, "Reviewed {}: {} files, {} read, {} skipped or unreadable\n", review.root, review.documents.len(), ok, review.documents.len() - ok);
+    let _ = writeln!(s, "{:<8} {:<15} {:>7}  {}", "Clause", "Verdict", "Covered", "Title");
+    for c in &review.clauses {
+        let covered = c.constraints.iter().filter(|k| k.covered).count();
+        let cov = if c.verdict == Verdict::NotApplicable { "-".to_string() } else { format!("{covered}/{}", c.constraints.len()) };
+        let mut title = c.title.clone();
+        if title.chars().count() > 60 {
+            title = format!("{}…", title.chars().take(59).collect::<String>());
+        }
+        let _ = writeln!(s, "{:<8} {:<15} {:>7}  {}", c.id, c.verdict.as_str(), cov, title);
+    }
+    let m = &review.summary;
+    let _ = writeln!(s, "\n{} clauses: {} met, {} partial, {} missing, {} not applicable", m.clauses, m.met, m.partial, m.missing, m.not_applicable);
+    let gaps: usize = review.clauses.iter().map(|c| c.gaps.len()).sum();
+    let critical: usize = review.clauses.iter().flat_map(|c| &c.gaps).filter(|g| g.severity == crate::catalog::Severity::Critical).count();
+    let _ = writeln!(s, "{gaps} gaps ({critical} critical)");
+    let refusals = review.refusals_by_reason();
+    if !refusals.is_empty() {
+        let parts: Vec<String> = refusals.iter().map(|(r, n)| format!("{n} {}", r.as_str())).collect();
+        let _ = writeln!(s, "Passages refused as evidence: {}", parts.join(", "));
+    }
+    let bad: Vec<_> = review.documents.iter().filter(|d| d.status != DocStatus::Ok).collect();
+    if !bad.is_empty() || !review.source_problems.is_empty() {
+        let _ = writeln!(s, "\nNot read:");
+        for d in bad {
+            let _ = writeln!(s, "  {}: {}", d.path, d.reason.as_deref().unwrap_or(""));
+        }
+        for p in &review.source_problems {
+            let _ = writeln!(s, "  {p}");
+        }
+    }
+    let _ = writeln!(s, "\nDetailed report with quotes, gaps and audit-defense text: add `--format md --output report.md`.");
+    s
+}

@@ -1,0 +1,133 @@
+//! The result of a review: per clause the verdict, the constraints with cited evidence, the refused
+//! passages, the gaps and the audit-defense text. Evidence and refusals point into the documents (block
+//! and byte range), so every quote is cut from extracted text, never retyped.
+
+use crate::catalog::Severity;
+use crate::model::{Block, Document, RejectReason, Verdict};
+use std::collections::BTreeMap;
+
+/// A cited passage: document index, block index and byte range inside that block's text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    pub doc: usize,
+    pub block: usize,
+    pub range: std::ops::Range<usize>,
+    pub score: f64,
+    /// The terms that matched, one per concept group (for explanations).
+    pub matched: Vec<String>,
+}
+
+/// A passage (or whole document) that looked like evidence but is not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejection {
+    pub doc: usize,
+    /// `None` for whole-document refusals (name only, no text).
+    pub block: Option<usize>,
+    pub range: std::ops::Range<usize>,
+    pub reason: RejectReason,
+    /// The constraint the passage would have evidenced.
+    pub constraint: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConstraintResult {
+    pub id: String,
+    pub text: String,
+    pub covered: bool,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GapFinding {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub description: String,
+    pub remedy: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClauseResult {
+    pub id: String,
+    pub title: String,
+    pub verdict: Verdict,
+    pub justification: String,
+    pub constraints: Vec<ConstraintResult>,
+    /// Documents whose path or title matched the clause's FILE_EXISTS pattern.
+    pub file_matches: Vec<usize>,
+    /// Documents that answered the CONTENT_MATCH question, with their best score.
+    pub content_matches: Vec<(usize, f64)>,
+    pub rejected: Vec<Rejection>,
+    pub gaps: Vec<GapFinding>,
+    pub audit_defense: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub clauses: usize,
+    pub met: usize,
+    pub partial: usize,
+    pub missing: usize,
+    pub not_applicable: usize,
+}
+
+/// A complete review. Times are stamped by the driver; evaluation leaves them empty.
+#[derive(Debug, Clone)]
+pub struct Review {
+    pub catalog_id: String,
+    pub catalog_title: String,
+    pub catalog_version: String,
+    pub catalog_sha256: String,
+    pub product: String,
+    pub product_inferred: bool,
+    pub manufacturer: Option<String>,
+    pub root: String,
+    pub started: String,
+    pub finished: String,
+    pub documents: Vec<Document>,
+    /// Problems met while listing the sources (unreadable folders, links out of the root).
+    pub source_problems: Vec<String>,
+    pub summary: Summary,
+    pub clauses: Vec<ClauseResult>,
+    /// Per clause id: the user's justification for declaring it not applicable.
+    pub not_applicable: BTreeMap<String, String>,
+}
+
+impl Review {
+    pub fn block(&self, doc: usize, block: usize) -> Option<&Block> {
+        self.documents.get(doc)?.extracted.blocks.get(block)
+    }
+
+    /// The verbatim quote of a piece of evidence.
+    pub fn quote(&self, e: &Evidence) -> &str {
+        self.block(e.doc, e.block).and_then(|b| b.text.get(e.range.clone())).unwrap_or("")
+    }
+
+    pub fn rejection_quote(&self, r: &Rejection) -> &str {
+        match r.block {
+            Some(b) => self.block(r.doc, b).and_then(|b| b.text.get(r.range.clone())).unwrap_or(""),
+            None => "",
+        }
+    }
+
+    pub fn locator(&self, doc: usize, block: Option<usize>) -> String {
+        match block.and_then(|b| self.block(doc, b)) {
+            Some(b) => b.locator.to_string(),
+            None => "whole document".to_string(),
+        }
+    }
+
+    /// Count of refused passages by reason, over all clauses (distinct passages).
+    pub fn refusals_by_reason(&self) -> BTreeMap<RejectReason, usize> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut counts = BTreeMap::new();
+        for c in &self.clauses {
+            for r in &c.rejected {
+                if seen.insert((r.doc, r.block, r.reason)) {
+                    *counts.entry(r.reason).or_insert(0) += 1;
+                }
+            }
+        }
+        counts
+    }
+}

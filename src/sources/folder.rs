@@ -1,0 +1,116 @@
+//! Walk a folder read-only: every regular file, sorted by relative path. `.git` internals are skipped
+//! (`.github` is kept); symbolic links are followed only when they resolve inside the root, and each
+//! directory is visited once, so link loops end.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// A file found under the root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// Relative to the root, `/`-separated, as the file sits there.
+    pub rel: String,
+    pub abs: PathBuf,
+    pub bytes: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WalkError {
+    #[error("{path}: cannot read: {source}")]
+    Root { path: String, source: std::io::Error },
+}
+
+/// Files under `root` (or `root` itself when it is a file), plus one line per entry that could not be read.
+pub fn walk(root: &Path) -> Result<(Vec<SourceFile>, Vec<String>), WalkError> {
+    let canon_root = root.canonicalize().map_err(|source| WalkError::Root { path: root.display().to_string(), source })?;
+    let meta = std::fs::metadata(&canon_root).map_err(|source| WalkError::Root { path: root.display().to_string(), source })?;
+    if meta.is_file() {
+        let name = canon_root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        return Ok((vec![SourceFile { rel: name, abs: canon_root, bytes: meta.len() }], vec![]));
+    }
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    let mut visited = HashSet::new();
+    visited.insert(canon_root.clone());
+    let mut stack = vec![(canon_root.clone(), String::new())];
+    while let Some((dir, rel_dir)) = stack.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) => {
+                problems.push(format!("{}: cannot read folder: {e}", if rel_dir.is_empty() { "." } else { &rel_dir }));
+                continue;
+            }
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let rel = if rel_dir.is_empty() { name.clone() } else { format!("{rel_dir}/{name}") };
+            let path = entry.path();
+            let Ok(file_type) = entry.file_type() else { continue };
+            let (is_dir, is_file, abs) = if file_type.is_symlink() {
+                match path.canonicalize() {
+                    Ok(target) if target.starts_with(&canon_root) => match std::fs::metadata(&target) {
+                        Ok(m) => (m.is_dir(), m.is_file(), target),
+                        Err(_) => continue,
+                    },
+                    Ok(_) => {
+                        problems.push(format!("{rel}: skipped: symbolic link points outside the reviewed folder"));
+                        continue;
+                    }
+                    Err(_) => {
+                        problems.push(format!("{rel}: skipped: broken symbolic link"));
+                        continue;
+                    }
+                }
+            } else {
+                (file_type.is_dir(), file_type.is_file(), path.clone())
+            };
+            if is_dir {
+                if name == ".git" {
+                    continue;
+                }
+                let canon = abs.canonicalize().unwrap_or(abs);
+                if visited.insert(canon.clone()) {
+                    stack.push((canon, rel));
+                }
+            } else if is_file {
+                if name == ".git" {
+                    continue; // a worktree's .git file
+                }
+                let bytes = std::fs::metadata(&abs).map(|m| m.len()).unwrap_or(0);
+                files.push(SourceFile { rel, abs, bytes });
+            }
+        }
+    }
+    files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    problems.sort();
+    Ok((files, problems))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_sorted_skips_git_and_outside_links() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path().join("root");
+        std::fs::create_dir_all(root.join(".git/objects")).expect("mkdir");
+        std::fs::create_dir_all(root.join(".github/workflows")).expect("mkdir");
+        std::fs::create_dir_all(root.join("b")).expect("mkdir");
+        std::fs::write(root.join(".git/objects/x"), "x").expect("write");
+        std::fs::write(root.join(".github/workflows/ci.yml"), "on: push").expect("write");
+        std::fs::write(root.join("b/z.md"), "z").expect("write");
+        std::fs::write(root.join("a.md"), "a").expect("write");
+        std::fs::write(tmp.path().join("secret.txt"), "s").expect("write");
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(tmp.path().join("secret.txt"), root.join("link.txt")).expect("link");
+            std::os::unix::fs::symlink(&root, root.join("b/loop")).expect("link");
+        }
+        let (files, problems) = walk(&root).expect("walk");
+        let rels: Vec<&str> = files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(rels, vec![".github/workflows/ci.yml", "a.md", "b/z.md"]);
+        #[cfg(unix)]
+        assert_eq!(problems, vec!["link.txt: skipped: symbolic link points outside the reviewed folder"]);
+    }
+}
