@@ -42,7 +42,11 @@ pub struct ConfigError {
 impl ReviewConfig {
     pub fn load(path: &Path) -> Result<ReviewConfig, ConfigError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError { file: file.clone(), key: "file".into(), message: format!("cannot read: {e}") })?;
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: file.clone(),
+            key: "file".into(),
+            message: format!("cannot read: {e}"),
+        })?;
         Self::parse(&text, &file)
     }
 
@@ -60,22 +64,32 @@ impl ReviewConfig {
         for (id, why) in &self.not_applicable {
             let key = format!("not-applicable.\"{id}\"");
             if catalog.clause(id).is_none() {
-                return Err(ConfigError { file: file.into(), key, message: format!("clause {id} is not in the catalog {}", catalog.title) });
+                return Err(ConfigError {
+                    file: file.into(),
+                    key,
+                    message: format!("clause {id} is not in the catalog {}", catalog.title),
+                });
             }
             if why.trim().len() < 10 {
-                return Err(ConfigError { file: file.into(), key, message: "a justification (at least a sentence) is required for every clause declared not applicable".into() });
+                return Err(ConfigError {
+                    file: file.into(),
+                    key,
+                    message: "a justification (at least a sentence) is required for every clause declared not applicable".into(),
+                });
             }
         }
-        if let Some(p) = &self.product {
-            if p.trim().is_empty() {
-                return Err(ConfigError { file: file.into(), key: "product".into(), message: "must not be empty".into() });
-            }
+        if let Some(p) = &self.product
+            && p.trim().is_empty()
+        {
+            return Err(ConfigError { file: file.into(), key: "product".into(), message: "must not be empty".into() });
         }
         if self.route == Route::AnnexF {
             return Err(ConfigError {
                 file: file.into(),
                 key: "route".into(),
-                message: "the Annex F (transitional health software) route is not in this catalog version; use clauses-4-to9 or omit the key".into(),
+                message:
+                    "the Annex F (transitional health software) route is not in this catalog version; use clauses-4-to9 or omit the key"
+                        .into(),
             });
         }
         Ok(())

@@ -11,6 +11,7 @@ pub mod config;
 pub mod driver;
 pub mod evaluate;
 pub mod extract;
+pub mod labels;
 pub mod model;
 pub mod report;
 pub mod review;

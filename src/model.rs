@@ -53,8 +53,11 @@ pub enum BlockKind {
 pub struct Block {
     pub kind: BlockKind,
     pub locator: Locator,
-    /// The nearest section heading, or a table/sheet header row: context for matching, never quoted.
+    /// The nearest section heading: context for matching, never quoted.
     pub context: String,
+    /// For table rows and records: the table's header row (or record type), read as part of the row.
+    #[serde(default)]
+    pub header: String,
     /// The passage text, whitespace collapsed; quotes are cut from it.
     pub text: String,
 }

@@ -47,8 +47,7 @@ pub fn load_dir(dir: &Path) -> Result<Catalog, CatalogError> {
         if path.extension().and_then(|e| e.to_str()) != Some("toml") || !path.is_file() {
             continue;
         }
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| err(&path.display().to_string(), "file", format!("cannot read: {e}")))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| err(&path.display().to_string(), "file", format!("cannot read: {e}")))?;
         files.push((path.display().to_string(), text));
     }
     files.sort();
@@ -69,10 +68,9 @@ fn build(files: Vec<(String, String)>) -> Result<Catalog, CatalogError> {
     }
     let sha256 = hex(&hasher.finalize());
 
-    let (meta_path, meta_text) = files
-        .iter()
-        .find(|(p, _)| file_name(p) == "catalog.toml")
-        .ok_or_else(|| err(&files.first().map(|f| f.0.clone()).unwrap_or_default(), "catalog.toml", "missing catalog.toml beside the clause files"))?;
+    let (meta_path, meta_text) = files.iter().find(|(p, _)| file_name(p) == "catalog.toml").ok_or_else(|| {
+        err(&files.first().map(|f| f.0.clone()).unwrap_or_default(), "catalog.toml", "missing catalog.toml beside the clause files")
+    })?;
     let meta: RawCatalog = toml::from_str(meta_text).map_err(|e| toml_err(meta_path, &e))?;
 
     let mut clauses = Vec::new();
@@ -128,7 +126,9 @@ fn crosswalk_shape(framework: &str) -> Option<&'static str> {
         "iec-62443-4-1" => r"^(SM|SR|SD|SI|SVV|DM|SUM|SG)-\d{1,2}$",
         "fda-premarket" => r"^((IV|V|VI|VII)(\.[A-D](\.\d{1,2})?(\([a-d]\))?)?|App\. [1-5]( [A-G])?)$",
         "fdca-524b" => r"^\([a-c]\)(\(\d\))?(\([A-B]\))?$",
-        "eu-mdr" => r"^(\d{1,2}(\.\d{1,2})?(\([a-z]{1,2}\))?|MDCG \d(\.\d{1,2}){0,2}|MDCG Annex (I|II|III|IV)|Arts?\. \d{1,3}(\(\d{1,2}\))?(-\d{1,3})?)$",
+        "eu-mdr" => {
+            r"^(\d{1,2}(\.\d{1,2})?(\([a-z]{1,2}\))?|MDCG \d(\.\d{1,2}){0,2}|MDCG Annex (I|II|III|IV)|Arts?\. \d{1,3}(\(\d{1,2}\))?(-\d{1,3})?)$"
+        }
         "iec-62304" => r"^\d{1,2}(\.\d{1,2}){0,3}( [a-z]\))?$",
         "iso-14971" => r"^\d{1,2}(\.\d{1,2}){0,2}( [a-z]\))?$",
         _ => return None,
@@ -213,11 +213,10 @@ fn validate_clause(path: &str, raw: RawClause, constraint_ids: &mut BTreeSet<Str
             remedy: clean(&g.remedy),
         });
     }
-    let file_exists = regex::RegexBuilder::new(&raw.signals.file_exists)
-        .case_insensitive(true)
-        .size_limit(1 << 20)
-        .build()
-        .map_err(|e| err(path, "signals.file-exists", format!("invalid regex: {}", e.to_string().lines().last().unwrap_or("").trim())))?;
+    let file_exists =
+        regex::RegexBuilder::new(&raw.signals.file_exists).case_insensitive(true).size_limit(1 << 20).build().map_err(|e| {
+            err(path, "signals.file-exists", format!("invalid regex: {}", e.to_string().lines().last().unwrap_or("").trim()))
+        })?;
     let template = clean(&raw.audit_defense.template);
     for needed in ["{product}", "{documents}"] {
         if !template.contains(needed) {

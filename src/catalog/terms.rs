@@ -40,27 +40,32 @@ fn term_pattern(term: &str) -> Result<String, String> {
     if let Some(raw) = term.strip_prefix("re:") {
         return Ok(format!("(?:{raw})"));
     }
-    let (body, prefix) = match term.strip_suffix('*') {
-        Some(b) => (b.trim_end(), true),
-        None => (term, false),
-    };
-    if body.contains('*') {
-        return Err(format!("`*` is only allowed at the end of a term: {term:?}"));
+    let words: Vec<&str> = term.split(|c: char| c.is_whitespace() || c == '-').filter(|w| !w.is_empty()).collect();
+    let mut parts = Vec::with_capacity(words.len());
+    for word in &words {
+        let (stem, prefix) = match word.strip_suffix('*') {
+            Some(stem) => (stem, true),
+            None => (*word, false),
+        };
+        if stem.contains('*') || stem.is_empty() && !prefix {
+            return Err(format!("`*` is only allowed at the end of a word: {term:?}"));
+        }
+        parts.push(match (prefix, stem.is_empty()) {
+            (true, true) => "[\\w\\-]+".to_string(),
+            (true, false) => format!("{}[\\w\\-]*", regex::escape(stem)),
+            _ => regex::escape(stem),
+        });
     }
-    let words: Vec<&str> = body.split(|c: char| c.is_whitespace() || c == '-').filter(|w| !w.is_empty()).collect();
     let mut pattern = String::new();
-    if body.chars().next().is_some_and(is_word_char) {
+    if term.chars().next().is_some_and(is_word_char) {
         pattern.push_str(r"\b");
     }
-    let joined: Vec<String> = words.iter().map(|w| regex::escape(w)).collect();
-    pattern.push_str(&joined.join(SEPARATOR));
-    if body.ends_with('-') {
-        // "SR-*": the hyphen belongs to the identifier.
+    pattern.push_str(&parts.join(SEPARATOR));
+    let body = term.trim_end_matches('*');
+    if body.ends_with('-') && !term.ends_with('*') {
         pattern.push_str(SEPARATOR);
     }
-    if prefix {
-        pattern.push_str(r"[\w\-]*");
-    } else if body.chars().last().is_some_and(is_word_char) {
+    if !term.ends_with('*') && body.chars().last().is_some_and(is_word_char) {
         pattern.push_str(r"\b");
     }
     Ok(pattern)
@@ -125,6 +130,7 @@ mod tests {
         assert!(g(&["re:CVSS\\s*v?3"]).find("cvss v3.1").is_some());
         assert!(compile_group(&["re:(".to_string()]).is_err());
         assert!(compile_group(&["a*b".to_string()]).is_err());
+        assert!(g(&["review* at each"]).find("reviewed at each release").is_some());
         assert!(compile_group(&[]).is_err());
     }
 }

@@ -5,7 +5,11 @@ use crosswalk::report::ReportFormat;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "crosswalk", version, about = "Review health-software documentation against IEC 81001-5-1, clause by clause, with cited evidence")]
+#[command(
+    name = "crosswalk",
+    version,
+    about = "Review health-software documentation against IEC 81001-5-1, clause by clause, with cited evidence"
+)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -17,6 +21,8 @@ pub(crate) enum Command {
     Review(ReviewArgs),
     /// List, show or check the clause catalog.
     Catalog(CatalogArgs),
+    /// Score a review of a labelled pack (a folder with labels.toml) against its labels.
+    Eval(EvalArgs),
     /// Internal: extract one file in a contained child process.
     #[command(name = "__extract", hide = true)]
     Extract(ExtractArgs),
@@ -72,6 +78,18 @@ pub(crate) enum CatalogCommand {
     },
     /// Validate the catalog and print a one-line verdict.
     Check,
+}
+
+#[derive(Args)]
+pub(crate) struct EvalArgs {
+    /// The pack: a folder holding labels.toml and the documents (in docs/ when present).
+    pub(crate) pack: PathBuf,
+    /// Use the catalog in DIR instead of the built-in one.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) catalog: Option<PathBuf>,
+    /// Files extracted at once (default: the number of cores).
+    #[arg(long, short)]
+    pub(crate) jobs: Option<usize>,
 }
 
 #[derive(Args)]

@@ -3,6 +3,7 @@
 
 mod args;
 mod catalog_cmd;
+mod eval_cmd;
 mod progress;
 mod review_cmd;
 
@@ -14,6 +15,7 @@ pub(crate) fn main() -> i32 {
     let result = match cli.command {
         args::Command::Review(a) => review_cmd::run(a),
         args::Command::Catalog(a) => catalog_cmd::run(a),
+        args::Command::Eval(a) => eval_cmd::run(a),
         args::Command::Extract(a) => Ok(crosswalk::extract::isolate::child_main(&a.path, &a.name, a.memory)),
     };
     match result {

@@ -8,7 +8,9 @@ pub(crate) struct Bar(ProgressBar);
 impl Bar {
     pub(crate) fn new() -> Self {
         let bar = ProgressBar::hidden();
-        bar.set_style(ProgressStyle::with_template("{spinner} reading {pos}/{len} files {wide_msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} reading {pos}/{len} files {wide_msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
         Bar(bar)
     }
 }

@@ -13,7 +13,14 @@ fn list(items: &[String]) -> String {
     }
 }
 
-pub(super) fn fill(clause: &Clause, settings: &super::Settings, docs: &[Document], cited: &[usize], constraints: &[ConstraintResult], gaps: &[GapFinding]) -> String {
+pub(super) fn fill(
+    clause: &Clause,
+    settings: &super::Settings,
+    docs: &[Document],
+    cited: &[usize],
+    constraints: &[ConstraintResult],
+    gaps: &[GapFinding],
+) -> String {
     let ids: Vec<String> = cited.iter().map(|d| docs[*d].display_id()).collect();
     let mut text = clause
         .audit_defense

@@ -40,6 +40,8 @@ const MAX_REJECTED: usize = 12;
 #[derive(Clone)]
 struct Hit {
     range: Option<Range<usize>>,
+    /// Matched in the table header of this row: part of the row, though not quotable.
+    in_header: bool,
     term: String,
     distinct_terms: usize,
 }
@@ -76,9 +78,19 @@ impl<'a> Corpus<'a> {
                 let in_text: Vec<regex::Match<'_>> = group.find_all(&block.text).collect();
                 if let Some(first) = in_text.first() {
                     let distinct: BTreeSet<String> = in_text.iter().map(|m| m.as_str().to_lowercase()).collect();
-                    hits.insert((di, bi), Hit { range: Some(first.range()), term: first.as_str().to_string(), distinct_terms: distinct.len() });
+                    hits.insert(
+                        (di, bi),
+                        Hit {
+                            range: Some(first.range()),
+                            in_header: false,
+                            term: first.as_str().to_string(),
+                            distinct_terms: distinct.len(),
+                        },
+                    );
+                } else if let Some(r) = group.find(&block.header) {
+                    hits.insert((di, bi), Hit { range: None, in_header: true, term: block.header[r].to_string(), distinct_terms: 1 });
                 } else if let Some(r) = group.find(&block.context) {
-                    hits.insert((di, bi), Hit { range: None, term: block.context[r].to_string(), distinct_terms: 1 });
+                    hits.insert((di, bi), Hit { range: None, in_header: false, term: block.context[r].to_string(), distinct_terms: 1 });
                 }
             }
         }
@@ -120,8 +132,29 @@ fn sentences(text: &str) -> Vec<Range<usize>> {
 
 fn is_abbreviation(before: &str) -> bool {
     let last = before.rsplit(' ').next().unwrap_or("");
-    matches!(last.to_ascii_lowercase().as_str(), "e.g" | "i.e" | "etc" | "incl" | "cf" | "approx." | "no" | "vs" | "s" | "ss" | "ref" | "fig" | "approx" | "dr" | "mr" | "ms" | "p" | "sec" | "rev" | "v")
-        || (last.len() <= 2 && last.chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()))
+    matches!(
+        last.to_ascii_lowercase().as_str(),
+        "e.g"
+            | "i.e"
+            | "etc"
+            | "incl"
+            | "cf"
+            | "approx."
+            | "no"
+            | "vs"
+            | "s"
+            | "ss"
+            | "ref"
+            | "fig"
+            | "approx"
+            | "dr"
+            | "mr"
+            | "ms"
+            | "p"
+            | "sec"
+            | "rev"
+            | "v"
+    ) || (last.len() <= 2 && last.chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()))
 }
 
 /// Short table cells state a status ("No", "Not performed", "Planned"): they qualify the whole row.
@@ -153,7 +186,7 @@ fn candidates(corpus: &mut Corpus<'_>, clause: &Clause, constraint: &Constraint)
         let block = &doc.extracted.blocks[bi];
         let hits: Vec<&Hit> = groups.iter().filter_map(|g| g.get(&(di, bi))).collect();
         let text_hits: Vec<&Range<usize>> = hits.iter().filter_map(|h| h.range.as_ref()).collect();
-        if text_hits.is_empty() {
+        if text_hits.is_empty() && !hits.iter().any(|h| h.in_header) {
             continue; // only the heading matched: nothing in the passage itself to cite
         }
         let sents = sentences(&block.text);
@@ -161,7 +194,7 @@ fn candidates(corpus: &mut Corpus<'_>, clause: &Clause, constraint: &Constraint)
         let lo = text_hits.iter().map(|r| sentence_of(r.start)).min().unwrap_or(0);
         let hi = text_hits.iter().map(|r| sentence_of(r.end.saturating_sub(1))).max().unwrap_or(lo);
         let range = match (sents.get(lo), sents.get(hi)) {
-            (Some(a), Some(b)) => a.start..b.end,
+            (Some(a), Some(b)) if !text_hits.is_empty() => a.start..b.end,
             _ => 0..block.text.len(),
         };
         let range = cap_quote(&block.text, range);
@@ -171,7 +204,7 @@ fn candidates(corpus: &mut Corpus<'_>, clause: &Clause, constraint: &Constraint)
             .enumerate()
             .filter(|(i, s)| {
                 let has_hit = text_hits.iter().any(|r| r.start < s.end && s.start < r.end);
-                (*i >= lo && *i <= hi && has_hit) || (is_row && is_status_cell(&block.text[(*s).clone()]))
+                (*i >= lo && *i <= hi && (has_hit || text_hits.is_empty())) || (is_row && is_status_cell(&block.text[(*s).clone()]))
             })
             .map(|(_, s)| &block.text[s.clone()])
             .collect();
@@ -332,7 +365,13 @@ fn evaluate_clause(corpus: &mut Corpus<'_>, clause: &Clause, settings: &Settings
             for c in cands.iter().filter(|c| c.refused.is_some()) {
                 let reason = c.refused.unwrap_or(RejectReason::Negated);
                 if !rejected.iter().any(|r| r.doc == c.doc && r.block == Some(c.block) && r.reason == reason) {
-                    rejected.push(Rejection { doc: c.doc, block: Some(c.block), range: c.range.clone(), reason, constraint: Some(constraint.id.clone()) });
+                    rejected.push(Rejection {
+                        doc: c.doc,
+                        block: Some(c.block),
+                        range: c.range.clone(),
+                        reason,
+                        constraint: Some(constraint.id.clone()),
+                    });
                 }
             }
         }
@@ -360,7 +399,7 @@ fn evaluate_clause(corpus: &mut Corpus<'_>, clause: &Clause, settings: &Settings
             rejected.push(Rejection { doc: di, block: None, range: 0..0, reason, constraint: None });
         }
     }
-    rejected.sort_by(|a, b| (a.doc, a.block, a.reason).cmp(&(b.doc, b.block, b.reason)));
+    rejected.sort_by_key(|a| (a.doc, a.block, a.reason));
     rejected.truncate(MAX_REJECTED);
 
     let covered: Vec<bool> = constraints.iter().map(|c| c.covered).collect();
@@ -375,7 +414,13 @@ fn evaluate_clause(corpus: &mut Corpus<'_>, clause: &Clause, settings: &Settings
                 g.constraints.iter().any(|id| constraints.iter().any(|c| &c.id == id && !c.covered))
             }
         })
-        .map(|g| GapFinding { id: g.id.clone(), title: g.title.clone(), severity: g.severity, description: g.description.clone(), remedy: g.remedy.clone() })
+        .map(|g| GapFinding {
+            id: g.id.clone(),
+            title: g.title.clone(),
+            severity: g.severity,
+            description: g.description.clone(),
+            remedy: g.remedy.clone(),
+        })
         .collect();
     let cited_docs: Vec<usize> = {
         let mut seen = BTreeSet::new();
@@ -426,7 +471,9 @@ fn justify(docs: &[Document], constraints: &[ConstraintResult], cited: &[usize],
         format!(" Refused as evidence: {}.", reasons.iter().map(|(r, n)| format!("{n} {r}")).collect::<Vec<_>>().join(", "))
     };
     match verdict {
-        Verdict::Met => format!("All {n} constraints are evidenced by passages stating the practice is in place ({}).{refused}", ids.join(", ")),
+        Verdict::Met => {
+            format!("All {n} constraints are evidenced by passages stating the practice is in place ({}).{refused}", ids.join(", "))
+        }
         Verdict::Partial => format!(
             "{k} of {n} constraints are evidenced ({}); no acceptable evidence for {}.{refused}",
             ids.join(", "),

@@ -51,7 +51,6 @@ pub(crate) fn is_negated(sentence: &str) -> bool {
         | \b(there\s+(is|are|was|were)|we\s+have|exists?)\s+no\b
         | \bno\s+(formal|documented|defined|written|dedicated|systematic|periodic|regular|independent|specific|separate|such)\b
         | \b(out\s+of|outside\s+the|outside\s+of)\s+(the\s+)?scope\b
-        | \b(is|are|were|was)\s+(explicitly\s+)?excluded\b
         | \bnever\b
         | \b(lacks?|lacking|absent|missing)\b
         | \bhas\s+yet\s+to\b | \bhave\s+yet\s+to\b | \bis\s+yet\s+to\b | \bare\s+yet\s+to\b
@@ -90,7 +89,7 @@ pub(crate) fn is_future(text: &str) -> bool {
     let will = re(&WILL, r"(?i)\b(will|going\s+to)\b");
     let anchor = re(
         &ANCHOR,
-        r"(?i)\b(from|starting|beginning|by|in|until|after)\s+(the\s+)?(FY\s?\d{2,4}|financial\s+year|Q[1-4]\s?\d{2,4}|(January|February|March|April|May|June|July|August|September|October|November|December)\s+20\d\d|20\d\d|next\s+(year|release|quarter|audit))",
+        r"(?i)\b(from|starting|starting\s+with|beginning|beginning\s+with|by|in|until|after|with)\s+(the\s+)?(FY\s?\d{2,4}|financial\s+year|Q[1-4]\s?\d{2,4}|(January|February|March|April|May|June|July|August|September|October|November|December)\s+20\d\d|20\d\d|next\s+(year|release|quarter|audit|version)|(release|version|v)\s?\d+(\.\d+)*)|\bonce\s+(the|it|this|these|approved|released|available)\b",
     );
     will.is_match(text) && anchor.is_match(text)
 }

@@ -8,8 +8,8 @@ use scraper::{ElementRef, Html, Node};
 const SKIP: &[&str] = &["script", "style", "noscript", "template", "nav", "svg", "head", "iframe", "object"];
 const LEAF: &[&str] = &["p", "li", "pre", "dt", "dd", "caption", "figcaption", "address", "summary", "blockquote", "label"];
 const CONTAINERS: &[&str] = &[
-    "html", "body", "div", "section", "article", "main", "header", "footer", "aside", "ul", "ol", "dl", "table",
-    "thead", "tbody", "tfoot", "details", "form", "fieldset", "figure", "center",
+    "html", "body", "div", "section", "article", "main", "header", "footer", "aside", "ul", "ol", "dl", "table", "thead", "tbody", "tfoot",
+    "details", "form", "fieldset", "figure", "center",
 ];
 
 pub(crate) fn extract(text: &str) -> (Blocks, Option<String>) {
@@ -59,11 +59,12 @@ fn collect_text(el: ElementRef<'_>, s: &mut String) {
 fn walk(el: ElementRef<'_>, out: &mut Blocks, header: &mut String) {
     for child in el.children() {
         let Some(c) = ElementRef::wrap(child) else {
-            if let Node::Text(t) = child.value() {
-                if !t.trim().is_empty() && CONTAINERS.contains(&el.value().name()) {
-                    let loc = out.section(None);
-                    out.push(BlockKind::Paragraph, t, loc, "");
-                }
+            if let Node::Text(t) = child.value()
+                && !t.trim().is_empty()
+                && CONTAINERS.contains(&el.value().name())
+            {
+                let loc = out.section(None);
+                out.push(BlockKind::Paragraph, t, loc, "");
             }
             continue;
         };
@@ -139,7 +140,7 @@ mod tests {
         assert_eq!(title.as_deref(), Some("IFU-1 Guide"));
         let texts: Vec<&str> = b.blocks.iter().map(|b| b.text.as_str()).collect();
         assert_eq!(texts, vec!["9 Decommissioning", "[Placeholder — to insert]", "443 | HTTPS", "One", "Two"]);
-        assert_eq!(b.blocks[2].context, "9 Decommissioning — Port | Use");
+        assert_eq!((b.blocks[2].context.as_str(), b.blocks[2].header.as_str()), ("9 Decommissioning", "Port | Use"));
         assert_eq!(b.blocks[1].locator.to_string(), "§ 9 Decommissioning");
     }
 }

@@ -66,20 +66,16 @@ pub(crate) fn extract(text: &str) -> (Blocks, Option<String>) {
                     buf.push(' ');
                 }
             }
-            Event::End(TagEnd::Paragraph) | Event::End(TagEnd::BlockQuote(_)) => {
-                if item_depth == 0 {
-                    flush(&mut out, &mut buf, start_line, false);
-                }
+            Event::End(TagEnd::Paragraph) | Event::End(TagEnd::BlockQuote(_)) if item_depth == 0 => {
+                flush(&mut out, &mut buf, start_line, false);
             }
-            Event::End(TagEnd::CodeBlock) => {
-                if item_depth == 0 {
-                    // Code blocks keep their lines as separate passages: templates, configs, commands.
-                    for (i, line) in buf.lines().enumerate() {
-                        let loc = out.section(Some(start_line + 1 + u32::try_from(i).unwrap_or(0)));
-                        out.push(BlockKind::Paragraph, line, loc, "");
-                    }
-                    buf.clear();
+            Event::End(TagEnd::CodeBlock) if item_depth == 0 => {
+                // Code blocks keep their lines as separate passages: templates, configs, commands.
+                for (i, line) in buf.lines().enumerate() {
+                    let loc = out.section(Some(start_line + 1 + u32::try_from(i).unwrap_or(0)));
+                    out.push(BlockKind::Paragraph, line, loc, "");
                 }
+                buf.clear();
             }
             Event::Start(Tag::Table(_)) => {
                 flush(&mut out, &mut buf, start_line, item_depth > 0);
@@ -179,7 +175,7 @@ mod tests {
         assert_eq!(b[1].locator.to_string(), "§ 1 Purpose (line 7)");
         let row = b.iter().find(|b| b.kind == BlockKind::TableRow).expect("row");
         assert_eq!(row.text, "x | y");
-        assert_eq!(row.context, "1.1 Table — A | B");
+        assert_eq!((row.context.as_str(), row.header.as_str()), ("1.1 Table", "A | B"));
         assert_eq!(row.locator.to_string(), "§ 1.1 Table (line 14)");
         assert_eq!(b.iter().filter(|b| b.kind == BlockKind::ListItem).count(), 2);
     }

@@ -19,9 +19,22 @@ fn state_of(value: &str) -> Option<DocState> {
     let v = value.to_ascii_lowercase();
     if v.contains("supersed") || v.contains("obsolete") || v.contains("withdrawn") || v.contains("retired") || v.contains("cancelled") {
         Some(DocState::Superseded)
-    } else if v.contains("draft") || v.contains("in review") || v.contains("for review") || v.contains("not approved") || v.contains("preliminary") || v.contains("proposed") {
+    } else if v.contains("draft")
+        || v.contains("in review")
+        || v.contains("for review")
+        || v.contains("not approved")
+        || v.contains("preliminary")
+        || v.contains("proposed")
+    {
         Some(DocState::Draft)
-    } else if v.contains("approved") || v.contains("released") || v.contains("effective") || v.contains("issued") || v.contains("final") || v.contains("current") || v.contains("active") {
+    } else if v.contains("approved")
+        || v.contains("released")
+        || v.contains("effective")
+        || v.contains("issued")
+        || v.contains("final")
+        || v.contains("current")
+        || v.contains("active")
+    {
         Some(DocState::Approved)
     } else {
         None
@@ -47,10 +60,10 @@ pub(crate) fn read(file_name: &str, blocks: &[Block], title: Option<String>, cus
     }
     for (i, block) in blocks.iter().take(40).enumerate() {
         apply(&mut meta, &block.text, id_field, status_field, version_field);
-        if meta.title.is_none() {
-            if let Some(c) = title_field.captures(&block.text) {
-                meta.title = Some(c[1].to_string());
-            }
+        if meta.title.is_none()
+            && let Some(c) = title_field.captures(&block.text)
+        {
+            meta.title = Some(c[1].to_string());
         }
         // An upper-case banner at the very top marks the whole document.
         if i < 8 && meta.state == DocState::Unknown && (block.text.contains("DRAFT") || block.text.contains("NOT APPROVED")) {
@@ -65,26 +78,25 @@ pub(crate) fn read(file_name: &str, blocks: &[Block], title: Option<String>, cus
         Some(i) if i > 0 => &file_name[..i],
         _ => file_name,
     };
-    if meta.doc_id.is_none() {
-        if let Some(m) = id_regex().captures(stem) {
-            meta.doc_id = Some(m[1].to_string());
-        }
+    if meta.doc_id.is_none()
+        && let Some(m) = id_regex().captures(stem)
+    {
+        meta.doc_id = Some(m[1].to_string());
     }
     static REV: OnceLock<Regex> = OnceLock::new();
     let rev = re(&REV, r"(?i)(?:^|[\s_-])(?:v|rev\.?\s?|r)(\d+(?:\.\d+){0,2}[a-z]?)(?:$|[\s_-])");
-    if meta.revision.is_none() {
-        if let Some(c) = rev.captures(stem) {
-            meta.revision = Some(c[1].to_string());
-        }
+    if meta.revision.is_none()
+        && let Some(c) = rev.captures(stem)
+    {
+        meta.revision = Some(c[1].to_string());
     }
     static NAME_STATE: OnceLock<Regex> = OnceLock::new();
     let name_state = re(&NAME_STATE, r"\b(DRAFT|Draft|SUPERSEDED|Superseded|OBSOLETE|Obsolete)\b");
-    if let Some(c) = name_state.captures(stem) {
-        if let Some(s) = state_of(&c[1]) {
-            if meta.state != DocState::Superseded {
-                meta.state = s;
-            }
-        }
+    if let Some(c) = name_state.captures(stem)
+        && let Some(s) = state_of(&c[1])
+        && meta.state != DocState::Superseded
+    {
+        meta.state = s;
     }
     if meta.title.is_none() {
         let mut t = stem.to_string();
@@ -100,10 +112,10 @@ pub(crate) fn read(file_name: &str, blocks: &[Block], title: Option<String>, cus
 }
 
 fn apply(meta: &mut DocMeta, text: &str, id: &Regex, status: &Regex, version: &Regex) {
-    if meta.doc_id.is_none() {
-        if let Some(c) = id.captures(text) {
-            meta.doc_id = Some(c[1].to_string());
-        }
+    if meta.doc_id.is_none()
+        && let Some(c) = id.captures(text)
+    {
+        meta.doc_id = Some(c[1].to_string());
     }
     if meta.state == DocState::Unknown {
         for c in status.captures_iter(text) {
@@ -113,10 +125,10 @@ fn apply(meta: &mut DocMeta, text: &str, id: &Regex, status: &Regex, version: &R
             }
         }
     }
-    if meta.revision.is_none() {
-        if let Some(c) = version.captures(text) {
-            meta.revision = Some(c[1].trim_end_matches('.').to_string());
-        }
+    if meta.revision.is_none()
+        && let Some(c) = version.captures(text)
+    {
+        meta.revision = Some(c[1].trim_end_matches('.').to_string());
     }
 }
 
@@ -126,12 +138,23 @@ mod tests {
     use crate::model::{BlockKind, Locator};
 
     fn row(t: &str) -> Block {
-        Block { kind: BlockKind::TableRow, locator: Locator::Line { line: 1 }, context: String::new(), text: t.into() }
+        Block {
+            kind: BlockKind::TableRow,
+            locator: Locator::Line { line: 1 },
+            context: String::new(),
+            header: String::new(),
+            text: t.into(),
+        }
     }
 
     #[test]
     fn control_block_wins_over_name() {
-        let m = read("SOP-SEC-006 Vulnerability Handling v2.2.docx", &[row("Document ID | SOP-SEC-006"), row("Version | 2.2"), row("Status | Approved")], None, &[]);
+        let m = read(
+            "SOP-SEC-006 Vulnerability Handling v2.2.docx",
+            &[row("Document ID | SOP-SEC-006"), row("Version | 2.2"), row("Status | Approved")],
+            None,
+            &[],
+        );
         assert_eq!(m.doc_id.as_deref(), Some("SOP-SEC-006"));
         assert_eq!(m.revision.as_deref(), Some("2.2"));
         assert_eq!(m.state, DocState::Approved);

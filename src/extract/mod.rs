@@ -15,7 +15,6 @@ mod text;
 mod xml;
 mod zipbound;
 
-
 use crate::model::{Extracted, Format};
 
 /// Why a file could not be read, in one line for the user.
@@ -130,8 +129,8 @@ pub fn extract(file_name: &str, bytes: &[u8]) -> Result<(Format, Extracted), Ext
             if bytes.len() > MAX_JSON {
                 return Err(ExtractError::TooLarge(format!("{} bytes of JSON (limit {MAX_JSON})", bytes.len())));
             }
-            let v: serde_json::Value = serde_json::from_str(&text::decode(bytes))
-                .map_err(|e| ExtractError::Corrupt(format!("invalid JSON: {e}")))?;
+            let v: serde_json::Value =
+                serde_json::from_str(&text::decode(bytes)).map_err(|e| ExtractError::Corrupt(format!("invalid JSON: {e}")))?;
             match structured::json_dialect(&v) {
                 Format::Sarif => (Format::Sarif, structured::sarif(&v), None, vec![]),
                 Format::Cyclonedx => (Format::Cyclonedx, structured::cyclonedx(&v), None, vec![]),

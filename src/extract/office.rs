@@ -30,7 +30,16 @@ struct Flow {
 
 impl Flow {
     fn new() -> Self {
-        Flow { out: Blocks::default(), para: String::new(), para_heading: false, table_depth: 0, row: vec![], cell: String::new(), header: vec![], row_index: vec![] }
+        Flow {
+            out: Blocks::default(),
+            para: String::new(),
+            para_heading: false,
+            table_depth: 0,
+            row: vec![],
+            cell: String::new(),
+            header: vec![],
+            row_index: vec![],
+        }
     }
 
     fn text(&mut self, t: &str) {
@@ -94,10 +103,10 @@ impl Flow {
             *i
         });
         let text = cells.join(" | ");
-        if idx == Some(1) {
-            if let Some(h) = self.header.last_mut() {
-                *h = cells;
-            }
+        if idx == Some(1)
+            && let Some(h) = self.header.last_mut()
+        {
+            *h = cells;
         }
         let header = self.header.last().map(|h| h.join(" | ")).unwrap_or_default();
         let loc = self.out.section(None);
@@ -121,10 +130,8 @@ pub(crate) fn docx(bytes: &[u8]) -> Result<(Blocks, Props), ExtractError> {
     let xml = zip.read("word/document.xml")?.ok_or_else(|| ExtractError::Corrupt("not a DOCX: word/document.xml is missing".into()))?;
     let mut flow = Flow::new();
     walk(&xml, "word/document.xml", |ev| match ev {
-        Ev::Start { name: "pStyle", attrs } => {
-            if attr(attrs, "val").is_some_and(is_heading_style) {
-                flow.para_heading = true;
-            }
+        Ev::Start { name: "pStyle", attrs } if attr(attrs, "val").is_some_and(is_heading_style) => {
+            flow.para_heading = true;
         }
         Ev::Start { name: "outlineLvl", .. } => flow.para_heading = true,
         Ev::Start { name: "tbl", .. } => flow.start_table(),
@@ -148,10 +155,10 @@ pub(crate) fn docx(bytes: &[u8]) -> Result<(Blocks, Props), ExtractError> {
 
 pub(crate) fn odt(bytes: &[u8]) -> Result<(Blocks, Props), ExtractError> {
     let mut zip = BoundedZip::open(bytes, "ODF document")?;
-    if let Some(manifest) = zip.read("META-INF/manifest.xml")? {
-        if String::from_utf8_lossy(&manifest).contains("encryption-data") {
-            return Err(ExtractError::Encrypted);
-        }
+    if let Some(manifest) = zip.read("META-INF/manifest.xml")?
+        && String::from_utf8_lossy(&manifest).contains("encryption-data")
+    {
+        return Err(ExtractError::Encrypted);
     }
     let xml = zip.read("content.xml")?.ok_or_else(|| ExtractError::Corrupt("not an ODF document: content.xml is missing".into()))?;
     let mut flow = Flow::new();
@@ -168,10 +175,8 @@ pub(crate) fn odt(bytes: &[u8]) -> Result<(Blocks, Props), ExtractError> {
         match ev {
             // Tracked-change deletions and annotations are not document text.
             Ev::Start { name: "tracked-changes" | "annotation" | "note-citation", .. } => skip_depth = 1,
-            Ev::Start { name: "h", .. } => {
-                if flow.table_depth == 0 {
-                    flow.para_heading = true;
-                }
+            Ev::Start { name: "h", .. } if flow.table_depth == 0 => {
+                flow.para_heading = true;
             }
             Ev::End { name: "h" } | Ev::End { name: "p" } => flow.end_para(BlockKind::Paragraph),
             Ev::Start { name: "table", .. } => flow.start_table(),
@@ -261,24 +266,24 @@ fn read_props(zip: &mut BoundedZip<'_>, core: &str, custom: &str) -> Result<Prop
             props.title = Some(title);
         }
     }
-    if custom != core {
-        if let Some(xml) = zip.read(custom)? {
-            let mut current: Option<String> = None;
-            let mut value = String::new();
-            walk(&xml, custom, |ev| match ev {
-                Ev::Start { name: "property", attrs } => {
-                    current = attr(attrs, "name").map(str::to_string);
-                    value.clear();
+    if custom != core
+        && let Some(xml) = zip.read(custom)?
+    {
+        let mut current: Option<String> = None;
+        let mut value = String::new();
+        walk(&xml, custom, |ev| match ev {
+            Ev::Start { name: "property", attrs } => {
+                current = attr(attrs, "name").map(str::to_string);
+                value.clear();
+            }
+            Ev::End { name: "property" } => {
+                if let Some(n) = current.take() {
+                    props.custom.push((n, value.trim().to_string()));
                 }
-                Ev::End { name: "property" } => {
-                    if let Some(n) = current.take() {
-                        props.custom.push((n, value.trim().to_string()));
-                    }
-                }
-                Ev::Text(t) if current.is_some() => value.push_str(t),
-                _ => {}
-            })?;
-        }
+            }
+            Ev::Text(t) if current.is_some() => value.push_str(t),
+            _ => {}
+        })?;
     }
     Ok(props)
 }

@@ -83,6 +83,7 @@ fn table_rows(out: &mut Blocks, sheet: &str, rows: &[(u32, Vec<(u32, String)>)])
         None
     };
     let mut header = String::new();
+    out.set_section(sheet);
     for (i, (r, cells)) in rows.iter().enumerate() {
         if cells.is_empty() {
             continue;
@@ -92,20 +93,16 @@ fn table_rows(out: &mut Blocks, sheet: &str, rows: &[(u32, Vec<(u32, String)>)])
         let loc = Locator::Cell { sheet: sheet.to_string(), cell: format!("{}{}", column_name(first_col), r + 1) };
         if Some(i) == header_idx {
             header = text.clone();
-            out.push(BlockKind::TableRow, &text, loc, sheet);
+            out.push(BlockKind::TableRow, &text, loc, "");
             continue;
         }
-        let ctx = if header.is_empty() { sheet.to_string() } else { format!("{sheet} — {header}") };
-        out.push(BlockKind::TableRow, &text, loc, &ctx);
+        out.push(BlockKind::TableRow, &text, loc, &header);
     }
 }
 
 fn sniff_delimiter(text: &str) -> char {
     let first: Vec<&str> = text.lines().take(5).collect();
-    [',', ';', '\t', '|']
-        .into_iter()
-        .max_by_key(|d| first.iter().map(|l| l.matches(*d).count()).sum::<usize>())
-        .unwrap_or(',')
+    [',', ';', '\t', '|'].into_iter().max_by_key(|d| first.iter().map(|l| l.matches(*d).count()).sum::<usize>()).unwrap_or(',')
 }
 
 /// RFC 4180 CSV: quoted fields may hold delimiters, doubled quotes and line breaks.
@@ -162,7 +159,8 @@ mod tests {
         assert_eq!(column_name(25), "Z");
         assert_eq!(column_name(26), "AA");
         let b = csv(b"Document ID,RA-1\n\nThreat ID,Threat,Control\nT-1,\"Spoofing, of \"\"cloud\"\"\",mTLS\n", "RA-1");
-        let rows: Vec<(&str, String, &str)> = b.blocks.iter().map(|b| (b.text.as_str(), b.locator.to_string(), b.context.as_str())).collect();
-        assert_eq!(rows[2], ("T-1 | Spoofing, of \"cloud\" | mTLS", "RA-1!A4".to_string(), "RA-1 — Threat ID | Threat | Control"));
+        let rows: Vec<(&str, String, &str, &str)> =
+            b.blocks.iter().map(|b| (b.text.as_str(), b.locator.to_string(), b.context.as_str(), b.header.as_str())).collect();
+        assert_eq!(rows[2], ("T-1 | Spoofing, of \"cloud\" | mTLS", "RA-1!A4".to_string(), "RA-1", "Threat ID | Threat | Control"));
     }
 }

@@ -94,7 +94,11 @@ pub(crate) fn sarif(v: &Value) -> Blocks {
             format!("run {run_no}"),
             join_nonempty(
                 &[
-                    format!("Static analysis results (SARIF {}) from {tool} {version}: {} results, {suppressed} suppressed, {fixed} fixed since baseline.", s(v, &["version"]), results.len()),
+                    format!(
+                        "Static analysis results (SARIF {}) from {tool} {version}: {} results, {suppressed} suppressed, {fixed} fixed since baseline.",
+                        s(v, &["version"]),
+                        results.len()
+                    ),
                     if command.is_empty() { String::new() } else { format!("Command line: {command}.") },
                     props(run.get("properties").unwrap_or(&Value::Null)),
                 ],
@@ -198,7 +202,11 @@ pub(crate) fn cyclonedx(v: &Value) -> Blocks {
             let text = join_nonempty(
                 &[
                     format!("Component {} {} ({})", s(c, &["name"]), s(c, &["version"]), s(c, &["type"])),
-                    if s(c, &["supplier", "name"]).is_empty() { String::new() } else { format!("supplier {}", s(c, &["supplier", "name"])) },
+                    if s(c, &["supplier", "name"]).is_empty() {
+                        String::new()
+                    } else {
+                        format!("supplier {}", s(c, &["supplier", "name"]))
+                    },
                     if licences.is_empty() { String::new() } else { format!("licence {}", licences.join(", ")) },
                     if s(c, &["purl"]).is_empty() { String::new() } else { format!("purl {}", s(c, &["purl"])) },
                     s(c, &["description"]).to_string(),
@@ -218,7 +226,17 @@ pub(crate) fn cyclonedx(v: &Value) -> Blocks {
         let affects: Vec<String> = arr(vuln, "affects").iter().map(|a| s(a, &["ref"]).to_string()).collect();
         let ratings: Vec<String> = arr(vuln, "ratings")
             .iter()
-            .map(|r| join_nonempty(&[s(r, &["method"]).to_string(), r.get("score").and_then(scalar).unwrap_or_default(), s(r, &["severity"]).to_string(), s(r, &["vector"]).to_string()], " "))
+            .map(|r| {
+                join_nonempty(
+                    &[
+                        s(r, &["method"]).to_string(),
+                        r.get("score").and_then(scalar).unwrap_or_default(),
+                        s(r, &["severity"]).to_string(),
+                        s(r, &["vector"]).to_string(),
+                    ],
+                    " ",
+                )
+            })
             .collect();
         let analysis = vuln.get("analysis").cloned().unwrap_or(Value::Null);
         let responses: Vec<String> = arr(&analysis, "response").iter().filter_map(scalar).collect();
@@ -245,12 +263,19 @@ pub(crate) fn cyclonedx(v: &Value) -> Blocks {
 
 pub(crate) fn spdx(v: &Value) -> Blocks {
     let mut out = Blocks::default();
-    let creators: Vec<String> = v.pointer("/creationInfo/creators").and_then(Value::as_array).map(|a| a.iter().filter_map(scalar).collect()).unwrap_or_default();
+    let creators: Vec<String> =
+        v.pointer("/creationInfo/creators").and_then(Value::as_array).map(|a| a.iter().filter_map(scalar).collect()).unwrap_or_default();
     out.push_heading("Software bill of materials", Locator::Record { path: "document".into() });
     record(
         &mut out,
         "document".into(),
-        format!("SBOM ({}) {}, created {} by {}.", s(v, &["spdxVersion"]), s(v, &["name"]), s(v, &["creationInfo", "created"]), creators.join(", ")),
+        format!(
+            "SBOM ({}) {}, created {} by {}.",
+            s(v, &["spdxVersion"]),
+            s(v, &["name"]),
+            s(v, &["creationInfo", "created"]),
+            creators.join(", ")
+        ),
         "",
     );
     for (i, p) in arr(v, "packages").iter().enumerate() {

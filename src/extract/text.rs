@@ -73,24 +73,21 @@ impl Blocks {
             return;
         }
         self.heading = text.clone();
-        self.blocks.push(Block { kind: BlockKind::Heading, locator, context: String::new(), text });
+        self.blocks.push(Block { kind: BlockKind::Heading, locator, context: String::new(), header: String::new(), text });
     }
 
-    /// Add a passage under the current heading; `extra_context` (e.g. a table header) is appended.
-    pub(crate) fn push(&mut self, kind: BlockKind, text: &str, locator: Locator, extra_context: &str) {
+    /// Add a passage under the current heading; `header` is a table's header row (or "" for prose).
+    pub(crate) fn push(&mut self, kind: BlockKind, text: &str, locator: Locator, header: &str) {
         let text = normalize(text);
         if text.is_empty() {
             return;
         }
-        let mut context = self.heading.clone();
-        let extra = normalize(extra_context);
-        if !extra.is_empty() {
-            if !context.is_empty() {
-                context.push_str(" — ");
-            }
-            context.push_str(&extra);
-        }
-        self.blocks.push(Block { kind, locator, context, text });
+        self.blocks.push(Block { kind, locator, context: self.heading.clone(), header: normalize(header), text });
+    }
+
+    /// Enter a section without emitting a heading passage (e.g. a spreadsheet's sheet).
+    pub(crate) fn set_section(&mut self, name: &str) {
+        self.heading = normalize(name);
     }
 
     /// A locator for the current section (or the line, when there is no heading yet).
@@ -144,7 +141,11 @@ pub(crate) fn plain_blocks(out: &mut Blocks, text: &str, line_locators: bool, lo
     let mut para_line = 0u32;
     let flush = |out: &mut Blocks, para: &mut String, para_line: u32| {
         if !para.trim().is_empty() {
-            let kind = if para.trim_start().starts_with(['-', '*', '•']) { crate::model::BlockKind::ListItem } else { crate::model::BlockKind::Paragraph };
+            let kind = if para.trim_start().starts_with(['-', '*', '•']) {
+                crate::model::BlockKind::ListItem
+            } else {
+                crate::model::BlockKind::Paragraph
+            };
             let loc = locate(para_line, out);
             out.push(kind, para, loc, "");
         }

@@ -27,9 +27,7 @@ impl<'a> BoundedZip<'a> {
     }
 
     pub(crate) fn names(&self) -> Vec<String> {
-        (0..self.archive.len())
-            .filter_map(|i| self.archive.name_for_index(i).and_then(|n| n.ok()).map(|n| n.into_owned()))
-            .collect()
+        (0..self.archive.len()).filter_map(|i| self.archive.name_for_index(i).and_then(|n| n.ok()).map(|n| n.into_owned())).collect()
     }
 
     /// Check every entry's declared size and ratio (before handing the file to another parser).

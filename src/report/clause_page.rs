@@ -54,7 +54,11 @@ pub fn render(catalog: &Catalog, clause: &Clause) -> String {
     let _ = writeln!(s, "Evidence signals\n\n  • FILE_EXISTS\n\n    {}\n\n  • CONTENT_MATCH\n", clause.file_exists.as_str());
     s.push_str(&wrap(&clause.content_match, "    "));
     let _ = writeln!(s, "\nAudit defense\n");
-    let template = clause.audit_defense.replace("{product}", "[your product]").replace("{documents}", "[your document IDs]").replace("{manufacturer}", "[your company]");
+    let template = clause
+        .audit_defense
+        .replace("{product}", "[your product]")
+        .replace("{documents}", "[your document IDs]")
+        .replace("{manufacturer}", "[your company]");
     s.push_str(&wrap(&template, "  "));
     if !catalog.notice.is_empty() {
         let _ = writeln!(s);

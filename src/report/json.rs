@@ -120,7 +120,12 @@ pub fn render(review: &Review, catalog: &crate::catalog::Catalog) -> String {
     let out = Out {
         schema: SCHEMA,
         tool: Tool { name: "crosswalk", version: env!("CARGO_PKG_VERSION") },
-        catalog: Cat { id: &review.catalog_id, title: &review.catalog_title, version: &review.catalog_version, sha256: &review.catalog_sha256 },
+        catalog: Cat {
+            id: &review.catalog_id,
+            title: &review.catalog_title,
+            version: &review.catalog_version,
+            sha256: &review.catalog_sha256,
+        },
         product: &review.product,
         started: &review.started,
         finished: &review.finished,
@@ -169,7 +174,12 @@ pub fn render(review: &Review, catalog: &crate::catalog::Catalog) -> String {
                             evidence: k
                                 .evidence
                                 .iter()
-                                .map(|e| Ev { document: &review.documents[e.doc].path, locator: review.locator(e.doc, Some(e.block)), quote: review.quote(e), score: e.score })
+                                .map(|e| Ev {
+                                    document: &review.documents[e.doc].path,
+                                    locator: review.locator(e.doc, Some(e.block)),
+                                    quote: review.quote(e),
+                                    score: e.score,
+                                })
                                 .collect(),
                         })
                         .collect(),
@@ -180,13 +190,22 @@ pub fn render(review: &Review, catalog: &crate::catalog::Catalog) -> String {
                         },
                         Signal::ContentMatch {
                             question: cat.map(|x| x.content_match.as_str()).unwrap_or(""),
-                            matches: c.content_matches.iter().map(|(d, s)| Scored { document: &review.documents[*d].path, score: *s }).collect(),
+                            matches: c
+                                .content_matches
+                                .iter()
+                                .map(|(d, s)| Scored { document: &review.documents[*d].path, score: *s })
+                                .collect(),
                         },
                     ],
                     rejected: c
                         .rejected
                         .iter()
-                        .map(|r| Rejected { document: &review.documents[r.doc].path, locator: review.locator(r.doc, r.block), quote: review.rejection_quote(r), reason: r.reason.as_str() })
+                        .map(|r| Rejected {
+                            document: &review.documents[r.doc].path,
+                            locator: review.locator(r.doc, r.block),
+                            quote: review.rejection_quote(r),
+                            reason: r.reason.as_str(),
+                        })
                         .collect(),
                     gaps: c.gaps.iter().map(|g| Gap { id: &g.id, title: &g.title, severity: g.severity.as_str() }).collect(),
                     audit_defense: c.audit_defense.as_deref(),

@@ -40,18 +40,36 @@ pub fn render(review: &Review, catalog: &Catalog) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# {} review — {}\n", esc(&review.catalog_title), esc(&review.product));
     let _ = writeln!(s, "| | |\n|---|---|");
-    let _ = writeln!(s, "| Product | {}{} |", esc(&review.product), if review.product_inferred { " (inferred from document titles)" } else { "" });
+    let _ = writeln!(
+        s,
+        "| Product | {}{} |",
+        esc(&review.product),
+        if review.product_inferred { " (inferred from document titles)" } else { "" }
+    );
     if let Some(m) = &review.manufacturer {
         let _ = writeln!(s, "| Manufacturer | {} |", esc(m));
     }
     let _ = writeln!(s, "| Reviewed folder | `{}` |", review.root.replace('`', "'"));
     let _ = writeln!(s, "| Review started / finished | {} / {} |", review.started, review.finished);
     let _ = writeln!(s, "| Tool | crosswalk {} |", env!("CARGO_PKG_VERSION"));
-    let _ = writeln!(s, "| Catalog | {} {} ({}), sha256 `{}` |\n", esc(&catalog.title), esc(&catalog.version), esc(&catalog.base_text), &review.catalog_sha256[..16.min(review.catalog_sha256.len())]);
+    let _ = writeln!(
+        s,
+        "| Catalog | {} {} ({}), sha256 `{}` |\n",
+        esc(&catalog.title),
+        esc(&catalog.version),
+        esc(&catalog.base_text),
+        &review.catalog_sha256[..16.min(review.catalog_sha256.len())]
+    );
 
     let _ = writeln!(s, "## Coverage statement\n");
     let ok = review.documents.iter().filter(|d| d.status == DocStatus::Ok).count();
-    let _ = writeln!(s, "{} files were found; {} were read and evaluated against {} clauses. ", review.documents.len(), ok, review.clauses.len());
+    let _ = writeln!(
+        s,
+        "{} files were found; {} were read and evaluated against {} clauses. ",
+        review.documents.len(),
+        ok,
+        review.clauses.len()
+    );
     let bad: Vec<_> = review.documents.iter().filter(|d| d.status != DocStatus::Ok).collect();
     if !bad.is_empty() {
         let _ = writeln!(s, "\nNot evaluated:\n");
@@ -69,16 +87,34 @@ pub fn render(review: &Review, catalog: &Catalog) -> String {
 
     let m = &review.summary;
     let _ = writeln!(s, "## Summary\n");
-    let _ = writeln!(s, "**{} met · {} partial · {} missing · {} not applicable** ({} clauses)\n", m.met, m.partial, m.missing, m.not_applicable, m.clauses);
+    let _ = writeln!(
+        s,
+        "**{} met · {} partial · {} missing · {} not applicable** ({} clauses)\n",
+        m.met, m.partial, m.missing, m.not_applicable, m.clauses
+    );
     let _ = writeln!(s, "| Clause | Title | Verdict | Constraints covered | Gaps |\n|---|---|---|---|---|");
     for c in &review.clauses {
         let covered = c.constraints.iter().filter(|k| k.covered).count();
         let gaps: Vec<String> = c.gaps.iter().map(|g| format!("{} ({})", esc(&g.title), g.severity.as_str())).collect();
-        let _ = writeln!(s, "| [{}](#clause-{}) | {} | {} | {}/{} | {} |", c.id, c.id.replace('.', "-"), esc(&c.title), c.verdict.as_str(), covered, c.constraints.len(), gaps.join("; "));
+        let _ = writeln!(
+            s,
+            "| [{}](#clause-{}) | {} | {} | {}/{} | {} |",
+            c.id,
+            c.id.replace('.', "-"),
+            esc(&c.title),
+            c.verdict.as_str(),
+            covered,
+            c.constraints.len(),
+            gaps.join("; ")
+        );
     }
     let refusals = review.refusals_by_reason();
     if !refusals.is_empty() {
-        let _ = writeln!(s, "\nPassages refused as evidence: {}.", refusals.iter().map(|(r, n)| format!("{n} {} ({})", r.as_str(), r.explain())).collect::<Vec<_>>().join("; "));
+        let _ = writeln!(
+            s,
+            "\nPassages refused as evidence: {}.",
+            refusals.iter().map(|(r, n)| format!("{n} {} ({})", r.as_str(), r.explain())).collect::<Vec<_>>().join("; ")
+        );
     }
 
     let mut group = String::new();
@@ -90,7 +126,13 @@ pub fn render(review: &Review, catalog: &Catalog) -> String {
         }
         let _ = writeln!(s, "<a id=\"clause-{}\"></a>\n### {} {} — {}\n", c.id.replace('.', "-"), c.id, esc(&c.title), badge(c.verdict));
         if let Some(cl) = catalog.clause(&c.id) {
-            let _ = writeln!(s, "_Requirement (our words; confidence: {}; title {}):_ {}\n", cl.confidence.as_str(), cl.title_status.as_str(), esc(&cl.requirement));
+            let _ = writeln!(
+                s,
+                "_Requirement (our words; confidence: {}; title {}):_ {}\n",
+                cl.confidence.as_str(),
+                cl.title_status.as_str(),
+                esc(&cl.requirement)
+            );
         }
         let _ = writeln!(s, "{}\n", esc(&c.justification));
         if c.verdict != Verdict::NotApplicable {
@@ -98,7 +140,15 @@ pub fn render(review: &Review, catalog: &Catalog) -> String {
                 let _ = writeln!(s, "- {} `{}` {}", if k.covered { "✅" } else { "❌" }, k.id, esc(&k.text));
                 for e in &k.evidence {
                     let d = &review.documents[e.doc];
-                    let _ = writeln!(s, "  - **{}** ({}), {}: “{}” _(score {:.2})_", esc(&d.display_id()), esc(&d.path), esc(&review.locator(e.doc, Some(e.block))), esc(review.quote(e)), e.score);
+                    let _ = writeln!(
+                        s,
+                        "  - **{}** ({}), {}: “{}” _(score {:.2})_",
+                        esc(&d.display_id()),
+                        esc(&d.path),
+                        esc(&review.locator(e.doc, Some(e.block))),
+                        esc(review.quote(e)),
+                        e.score
+                    );
                 }
             }
         }
@@ -121,7 +171,14 @@ pub fn render(review: &Review, catalog: &Catalog) -> String {
         if !c.gaps.is_empty() {
             let _ = writeln!(s, "\n**Gaps**\n");
             for g in &c.gaps {
-                let _ = writeln!(s, "- **{}** ({}) — {} _What to do:_ {}", esc(&g.title), g.severity.as_str(), esc(&g.description), esc(&g.remedy));
+                let _ = writeln!(
+                    s,
+                    "- **{}** ({}) — {} _What to do:_ {}",
+                    esc(&g.title),
+                    g.severity.as_str(),
+                    esc(&g.description),
+                    esc(&g.remedy)
+                );
             }
         }
         if let Some(d) = &c.audit_defense {
@@ -138,7 +195,10 @@ pub fn render(review: &Review, catalog: &Catalog) -> String {
         }
     }
 
-    let _ = writeln!(s, "\n## Document inventory\n\n| Document | ID | Rev. | State | Format | Status | SHA-256 |\n|---|---|---|---|---|---|---|");
+    let _ = writeln!(
+        s,
+        "\n## Document inventory\n\n| Document | ID | Rev. | State | Format | Status | SHA-256 |\n|---|---|---|---|---|---|---|"
+    );
     for d in &review.documents {
         let meta = &d.extracted.meta;
         let _ = writeln!(

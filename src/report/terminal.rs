@@ -17,8 +17,15 @@ pub fn render(review: &Review) -> String {
         review.product,
         if review.product_inferred { " (inferred from document titles; set `product` in crosswalk.toml)" } else { "" }
     );
-    let _ = writeln!(s, "Reviewed {}: {} files, {} read, {} skipped or unreadable\n", review.root, review.documents.len(), ok, review.documents.len() - ok);
-    let _ = writeln!(s, "{:<8} {:<15} {:>7}  {}", "Clause", "Verdict", "Covered", "Title");
+    let _ = writeln!(
+        s,
+        "Reviewed {}: {} files, {} read, {} skipped or unreadable\n",
+        review.root,
+        review.documents.len(),
+        ok,
+        review.documents.len() - ok
+    );
+    let _ = writeln!(s, "{:<8} {:<15} {:>7}  Title", "Clause", "Verdict", "Covered");
     for c in &review.clauses {
         let covered = c.constraints.iter().filter(|k| k.covered).count();
         let cov = if c.verdict == Verdict::NotApplicable { "-".to_string() } else { format!("{covered}/{}", c.constraints.len()) };
@@ -29,7 +36,11 @@ pub fn render(review: &Review) -> String {
         let _ = writeln!(s, "{:<8} {:<15} {:>7}  {}", c.id, c.verdict.as_str(), cov, title);
     }
     let m = &review.summary;
-    let _ = writeln!(s, "\n{} clauses: {} met, {} partial, {} missing, {} not applicable", m.clauses, m.met, m.partial, m.missing, m.not_applicable);
+    let _ = writeln!(
+        s,
+        "\n{} clauses: {} met, {} partial, {} missing, {} not applicable",
+        m.clauses, m.met, m.partial, m.missing, m.not_applicable
+    );
     let gaps: usize = review.clauses.iter().map(|c| c.gaps.len()).sum();
     let critical: usize = review.clauses.iter().flat_map(|c| &c.gaps).filter(|g| g.severity == crate::catalog::Severity::Critical).count();
     let _ = writeln!(s, "{gaps} gaps ({critical} critical)");
