@@ -106,7 +106,9 @@ pub fn read_document(file: &SourceFile, isolation: &isolate::Isolation) -> Docum
 /// Run a review.
 pub fn run(request: &ReviewRequest, progress: &dyn Progress) -> Result<Review, DriverError> {
     let started = now();
-    let (files, problems) = walk(&request.root)?;
+    let (mut files, problems) = walk(&request.root)?;
+    // The review configuration is not a document of the product.
+    files.retain(|f| f.rel != "crosswalk.toml");
     progress.start(files.len());
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Document>>> = Mutex::new(vec![None; files.len()]);

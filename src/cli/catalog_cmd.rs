@@ -24,7 +24,7 @@ pub(crate) fn run(args: CatalogArgs) -> anyhow::Result<i32> {
                     c.crosswalk.get("iec-62443-4-1").map(|v| v.iter().map(String::as_str).collect()).unwrap_or_default();
                 let _ = writeln!(s, "{:<7} {:<70} {}", c.id, c.title, covered_by.join(", "));
             }
-            let _ = writeln!(s, "{} clauses · {} {}", catalog.clauses.len(), catalog.title, catalog.version);
+            let _ = writeln!(s, "— {} clauses · {} {}", catalog.clauses.len(), catalog.title, catalog.version);
             super::print(&s)?;
         }
         CatalogCommand::Show { id } => {

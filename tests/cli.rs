@@ -1,0 +1,280 @@
+//! The binary end to end: exit codes, one-line errors, read-only sources, skip-and-continue on bad files,
+//! contained extraction, and the `crosswalk.review/1` JSON contract on the labelled dev set.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::io::Write as _;
+
+fn write(dir: &std::path::Path, rel: &str, bytes: &[u8]) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+    std::fs::write(p, bytes).expect("write");
+}
+
+const GOOD: &str = "# WI-ENG-001 Code review\n\n| Field | Value |\n|---|---|\n| Document ID | WI-ENG-001 |\n| Status | Approved |\n\n## 3 Static analysis\n\nEvery merge request runs Semgrep with rules mapped to the secure coding standard SOP-ENG-002.\n";
+
+#[test]
+fn corrupt_files_are_listed_and_the_review_goes_on() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(tmp.path(), "good.md", GOOD.as_bytes());
+    write(tmp.path(), "Reports/Static Analysis summary.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer <<>>\n%%EOF");
+    write(tmp.path(), "Reports/not-a-docx.docx", b"this is plain text, not a zip");
+    write(tmp.path(), "Reports/empty.md", b"");
+    write(tmp.path(), "photo.png", &[0x89, b'P', b'N', b'G', 13, 10, 26, 10]);
+    let out = run(&["review", tmp.path().to_str().expect("utf-8"), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let docs = v["documents"].as_array().expect("documents");
+    let status = |path: &str| docs.iter().find(|d| d["path"] == path).unwrap_or_else(|| panic!("{path} listed"));
+    assert_eq!(status("good.md")["status"], "ok");
+    assert_eq!(status("Reports/Static Analysis summary.pdf")["status"], "error");
+    assert_eq!(status("Reports/not-a-docx.docx")["status"], "error");
+    assert_eq!(status("Reports/empty.md")["status"], "skipped");
+    assert_eq!(status("photo.png")["status"], "skipped");
+    assert_eq!(status("photo.png")["reason"], "unsupported format (.png)");
+    for d in docs.iter().filter(|d| d["status"] != "ok") {
+        let reason = d["reason"].as_str().expect("reason");
+        assert!(!reason.is_empty() && !reason.contains('\n'), "one-line reason for {}: {reason:?}", d["path"]);
+    }
+    // The errors are also one line each on stderr, naming the file.
+    let err = stderr(&out);
+    assert!(err.lines().any(|l| l.contains("Reports/Static Analysis summary.pdf") && l.contains("PDF")), "{err}");
+    // The good document still evidences its constraint.
+    let c = v["clauses"].as_array().expect("clauses").iter().find(|c| c["id"] == "5.5.1").expect("5.5.1");
+    let c5 = c["constraints"].as_array().expect("constraints").iter().find(|k| k["id"] == "5.5.1-c5").expect("c5");
+    assert_eq!(c5["status"], "covered");
+    // A file whose name matches the clause but that cannot be read is refused as no_text.
+    assert!(
+        c["rejected"]
+            .as_array()
+            .expect("rejected")
+            .iter()
+            .any(|r| r["document"] == "Reports/Static Analysis summary.pdf" && r["reason"] == "no_text")
+    );
+}
+
+#[test]
+fn a_zip_bomb_is_refused_with_a_reason() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("[Content_Types].xml", opts).expect("start");
+        zip.write_all(b"<Types/>").expect("write");
+        zip.start_file("word/document.xml", opts).expect("start");
+        let chunk = vec![b' '; 1 << 20];
+        for _ in 0..80 {
+            zip.write_all(&chunk).expect("write");
+        }
+        zip.finish().expect("finish");
+    }
+    write(tmp.path(), "bomb.docx", buf.get_ref());
+    let v = review_json(tmp.path(), &[]);
+    let d = &v["documents"][0];
+    assert_eq!(d["status"], "error");
+    let reason = d["reason"].as_str().expect("reason");
+    assert!(reason.contains("zip bomb") || reason.contains("limit"), "{reason}");
+}
+
+#[test]
+fn sources_are_never_written() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(tmp.path(), "docs/good.md", GOOD.as_bytes());
+    write(tmp.path(), "docs/crosswalk.toml", b"product = \"Widget\"\n");
+    let before = snapshot(tmp.path());
+    let docs = tmp.path().join("docs");
+    let inside = docs.join("report.json");
+    let out = run(&["review", docs.to_str().expect("utf-8"), "--format", "json", "--output", inside.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("refusing to write inside the reviewed folder"), "{}", stderr(&out));
+    let outside = tempfile::tempdir().expect("tempdir");
+    let report = outside.path().join("r.json");
+    let out = run(&["review", docs.to_str().expect("utf-8"), "--format", "json", "--quiet", "--output", report.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&std::fs::read(&report).expect("report written")).expect("json");
+    assert_eq!(v["product"], "Widget", "crosswalk.toml in the reviewed folder is read");
+    assert_eq!(snapshot(tmp.path()), before, "the reviewed folder changed");
+}
+
+#[test]
+fn usage_catalog_and_config_errors_exit_2_with_one_line() {
+    let out = run(&["review", "/definitely/not/here"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("/definitely/not/here"));
+
+    let out = run(&["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    // A catalog with a bad regex: the error names the file and the key.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cat = tmp.path().join("cat");
+    std::fs::create_dir(&cat).expect("mkdir");
+    for name in ["catalog.toml", "5.5.1.toml"] {
+        std::fs::copy(manifest().join("catalog/iec-81001-5-1").join(name), cat.join(name)).expect("copy");
+    }
+    let clause = std::fs::read_to_string(cat.join("5.5.1.toml")).expect("read");
+    std::fs::write(cat.join("5.5.1.toml"), clause.replace("file-exists = '", "file-exists = '(unclosed")).expect("write");
+    let out = run(&["catalog", "check", "--catalog", cat.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("5.5.1.toml") && err.contains("signals.file-exists"), "{err}");
+
+    // Unknown key in a clause file.
+    std::fs::write(cat.join("5.5.1.toml"), clause.replace("title-status", "title-stauts")).expect("write");
+    let err = stderr(&run(&["catalog", "check", "--catalog", cat.to_str().expect("utf-8")]));
+    assert!(err.contains("5.5.1.toml") && err.contains("title-stauts"), "{err}");
+
+    // Dangling constraint reference in a gap.
+    std::fs::write(cat.join("5.5.1.toml"), clause.replace("constraints = [\"5.5.1-c4\"]", "constraints = [\"5.5.1-c99\"]")).expect("write");
+    let err = stderr(&run(&["catalog", "check", "--catalog", cat.to_str().expect("utf-8")]));
+    assert!(err.contains("5.5.1-c99") && err.contains("gap["), "{err}");
+
+    // Bad configuration: the key is named.
+    let pack = tmp.path().join("pack");
+    write(&pack, "a.md", GOOD.as_bytes());
+    write(&pack, "crosswalk.toml", b"product = \"X\"\nprodcut-family = \"Y\"\n");
+    let out = run(&["review", pack.to_str().expect("utf-8"), "--quiet"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("prodcut-family"), "{}", stderr(&out));
+    write(&pack, "crosswalk.toml", b"[not-applicable]\n\"5.8.7\" = \"\"\n");
+    let out = run(&["review", pack.to_str().expect("utf-8"), "--quiet"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not-applicable.\"5.8.7\""), "{}", stderr(&out));
+}
+
+#[test]
+fn catalog_commands() {
+    let out = run(&["catalog", "check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("is valid"));
+    let out = run(&["catalog", "show", "5.5.1"]);
+    let page = stdout(&out);
+    for part in [
+        "Maps to",
+        "Requirement",
+        "What changed",
+        "Atomic constraints",
+        "Common gaps",
+        "Evidence signals",
+        "FILE_EXISTS",
+        "CONTENT_MATCH",
+        "Audit defense",
+    ] {
+        assert!(page.contains(part), "clause page lacks {part}");
+    }
+    // The sample page's FILE_EXISTS pattern, verbatim.
+    assert!(page.contains("Code.*Review|Implementation.*Review|Static.*Analysis|SCA|Secure.*Coding.*Review"));
+    let out = run(&["catalog", "show", "99.9"]);
+    assert_eq!(out.status.code(), Some(2));
+    let list = stdout(&run(&["catalog", "list"]));
+    assert!(list.lines().next().expect("a line").starts_with("4.1.1"));
+}
+
+#[test]
+fn the_extractor_child_answers_for_unreadable_input() {
+    let out = run(&["__extract", "--name", "x.pdf", "/definitely/not/here.pdf"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(v["Err"]["Corrupt"].as_str().expect("error").contains("cannot read"));
+}
+
+/// The JSON contract, on the labelled dev set.
+#[test]
+fn json_contract_on_the_dev_set() {
+    let docs = devset().join("docs");
+    assert!(docs.is_dir(), "the dev set is expected at {}", docs.display());
+    let v = review_json(&docs, &[]);
+    assert_eq!(v["schema"], "crosswalk.review/1");
+    assert_eq!(v["tool"]["name"], "crosswalk");
+    assert_eq!(v["catalog"]["id"], "iec-81001-5-1");
+    assert_eq!(v["catalog"]["sha256"].as_str().expect("sha").len(), 64);
+    for key in ["product", "started", "finished", "root", "documents", "summary", "clauses"] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    // One entry per catalog clause, in catalog order.
+    let listed: Vec<String> = stdout(&run(&["catalog", "list"]))
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|t| t.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .map(str::to_string)
+        .collect();
+    let ids: Vec<String> = v["clauses"].as_array().expect("clauses").iter().map(|c| c["id"].as_str().expect("id").to_string()).collect();
+    assert_eq!(ids, listed);
+    // Documents sorted by path, with the contract's fields.
+    let paths: Vec<&str> = v["documents"].as_array().expect("docs").iter().map(|d| d["path"].as_str().expect("path")).collect();
+    let mut sorted = paths.clone();
+    sorted.sort();
+    assert_eq!(paths, sorted);
+    assert!(paths.contains(&"Engineering/Build Artefacts/dc-gateway-3.2.0-sast.sarif"), "paths are relative with /");
+    let mut texts = std::collections::BTreeMap::new();
+    for d in v["documents"].as_array().expect("docs") {
+        for key in ["format", "bytes", "sha256", "status", "reason", "doc_id", "title", "revision", "state", "chars"] {
+            assert!(d.get(key).is_some(), "document lacks {key}");
+        }
+        let path = d["path"].as_str().expect("path");
+        let bytes = std::fs::read(docs.join(path)).expect("read doc");
+        if let Ok((_, ex)) = crosswalk::extract::extract(path, &bytes) {
+            texts.insert(path.to_string(), ex.blocks.iter().map(|b| b.text.clone()).collect::<Vec<_>>().join("\n"));
+        }
+    }
+    // Summary counts agree with verdicts; verdicts agree with constraint statuses; quotes are verbatim.
+    let mut counts = std::collections::BTreeMap::new();
+    for c in v["clauses"].as_array().expect("clauses") {
+        let verdict = c["verdict"].as_str().expect("verdict");
+        *counts.entry(verdict.to_string()).or_insert(0) += 1;
+        let statuses: Vec<&str> =
+            c["constraints"].as_array().expect("constraints").iter().map(|k| k["status"].as_str().expect("status")).collect();
+        let covered = statuses.iter().filter(|s| **s == "covered").count();
+        let expected = if covered == 0 {
+            "missing"
+        } else if covered == statuses.len() {
+            "met"
+        } else {
+            "partial"
+        };
+        assert_eq!(verdict, expected, "verdict rule for {}", c["id"]);
+        for k in c["constraints"].as_array().expect("constraints") {
+            for e in k["evidence"].as_array().expect("evidence") {
+                let doc = e["document"].as_str().expect("document");
+                let quote = e["quote"].as_str().expect("quote");
+                assert!(!quote.is_empty());
+                assert!(texts.get(doc).is_some_and(|t| t.contains(quote)), "quote not verbatim in {doc}: {quote:?}");
+                let score = e["score"].as_f64().expect("score");
+                assert!((0.0..=1.0).contains(&score));
+                assert!(!e["locator"].as_str().expect("locator").is_empty());
+            }
+        }
+        for r in c["rejected"].as_array().expect("rejected") {
+            let reason = r["reason"].as_str().expect("reason");
+            assert!(["negated", "placeholder", "future", "draft", "superseded", "glossary", "name_only", "no_text"].contains(&reason));
+        }
+        for g in c["gaps"].as_array().expect("gaps") {
+            assert!(["critical", "major", "minor"].contains(&g["severity"].as_str().expect("severity")));
+        }
+        assert_eq!(c["signals"][0]["kind"], "file_exists");
+        assert_eq!(c["signals"][1]["kind"], "content_match");
+        if verdict == "missing" {
+            assert!(c["audit_defense"].is_null());
+        } else {
+            let d = c["audit_defense"].as_str().expect("defense");
+            assert!(d.contains("DialyConnect") && !d.contains("{product}") && !d.contains("{documents}"), "{d}");
+        }
+    }
+    for key in ["met", "partial", "missing", "not_applicable"] {
+        assert_eq!(v["summary"][key].as_u64().expect("count"), *counts.get(key).unwrap_or(&0) as u64, "summary.{key}");
+    }
+    assert_eq!(v["summary"]["clauses"].as_u64(), Some(ids.len() as u64));
+    // Same input → identical output apart from the timestamps.
+    let mut a = v.clone();
+    let mut b = review_json(&docs, &[]);
+    for x in [&mut a, &mut b] {
+        x["started"] = Value::Null;
+        x["finished"] = Value::Null;
+    }
+    assert_eq!(a, b, "the review is not deterministic");
+}
