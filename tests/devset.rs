@@ -14,13 +14,7 @@ fn dev_set_accuracy_meets_the_targets() {
     println!("{report}");
     let figure = |label: &str| -> f64 {
         let line = report.lines().find(|l| l.starts_with(label)).unwrap_or_else(|| panic!("no {label} line in:\n{report}"));
-        line[label.len()..]
-            .trim()
-            .split_whitespace()
-            .next()
-            .and_then(|n| n.split('/').next())
-            .and_then(|n| n.parse().ok())
-            .expect("a number")
+        line[label.len()..].split_whitespace().next().and_then(|n| n.split('/').next()).and_then(|n| n.parse().ok()).expect("a number")
     };
     assert!(figure("verdict agreement:") >= 0.90, "agreement below 0.90:\n{report}");
     assert_eq!(figure("labelled missing but reported met:"), 0.0, "false assurance:\n{report}");

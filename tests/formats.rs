@@ -98,7 +98,8 @@ fn machine_readable_evidence_becomes_readable_records() {
 
 #[test]
 fn broken_files_give_one_line_reasons() {
-    let cases: &[(&str, fn(&ExtractError) -> bool)] = &[
+    type Check = fn(&ExtractError) -> bool;
+    let cases: &[(&str, Check)] = &[
         ("truncated.pdf", |e| matches!(e, ExtractError::Corrupt(_))),
         ("encrypted.pdf", |e| matches!(e, ExtractError::Encrypted)),
         ("blank.pdf", |e| matches!(e, ExtractError::NoText(m) if m.contains("no text layer"))),

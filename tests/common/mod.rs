@@ -4,40 +4,40 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-pub fn bin() -> Command {
+pub(crate) fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_crosswalk"))
 }
 
-pub fn run(args: &[&str]) -> Output {
+pub(crate) fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("crosswalk runs")
 }
 
-pub fn manifest() -> PathBuf {
+pub(crate) fn manifest() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The team's shared folder (`../shared` beside the checkout, or `CROSSWALK_SHARED`).
-pub fn shared() -> PathBuf {
+pub(crate) fn shared() -> PathBuf {
     match std::env::var_os("CROSSWALK_SHARED") {
         Some(p) => PathBuf::from(p),
         None => manifest().join("../shared"),
     }
 }
 
-pub fn devset() -> PathBuf {
+pub(crate) fn devset() -> PathBuf {
     shared().join("devset/acme-dialysis")
 }
 
-pub fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-pub fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// JSON review of `path` (extra args appended).
-pub fn review_json(path: &Path, extra: &[&str]) -> serde_json::Value {
+pub(crate) fn review_json(path: &Path, extra: &[&str]) -> serde_json::Value {
     let mut args = vec!["review", path.to_str().expect("utf-8 path"), "--format", "json", "--quiet"];
     args.extend_from_slice(extra);
     let out = run(&args);
@@ -46,7 +46,7 @@ pub fn review_json(path: &Path, extra: &[&str]) -> serde_json::Value {
 }
 
 /// Every file under `dir` with its bytes and modification time, to prove a review wrote nothing.
-pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>, std::time::SystemTime)> {
+pub(crate) fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>, std::time::SystemTime)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
