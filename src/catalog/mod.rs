@@ -101,6 +101,63 @@ pub const FRAMEWORKS: &[(&str, &str)] = &[
     ("iso-14971", "ISO 14971:2019"),
 ];
 
+/// Resolve a framework name as users type it (`fda`, `524b`, `62443-4-1`, `mdr`, `62304`, `14971`, or
+/// the full key) to its key and display name.
+pub fn framework(name: &str) -> Option<(&'static str, &'static str)> {
+    let n = name.trim().to_ascii_lowercase();
+    let key = match n.as_str() {
+        "62443-4-1" | "iec-62443-4-1" | "62443" => "iec-62443-4-1",
+        "fda" | "fda-premarket" => "fda-premarket",
+        "524b" | "fdca-524b" => "fdca-524b",
+        "mdr" | "eu-mdr" | "mdcg" => "eu-mdr",
+        "62304" | "iec-62304" => "iec-62304",
+        "14971" | "iso-14971" => "iso-14971",
+        _ => return None,
+    };
+    FRAMEWORKS.iter().find(|(k, _)| *k == key).copied()
+}
+
+/// Natural ordering key for section ids ("V.A.4(b)" after "V.A.4", "App. 1 D" last, "5.10" after "5.9").
+fn natural_key(s: &str) -> Vec<(u64, String)> {
+    let mut out = Vec::new();
+    let mut num = String::new();
+    let mut text = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            if !text.is_empty() {
+                out.push((u64::MAX, std::mem::take(&mut text)));
+            }
+            num.push(c);
+        } else {
+            if !num.is_empty() {
+                out.push((num.parse().unwrap_or(u64::MAX), String::new()));
+                num.clear();
+            }
+            text.push(c);
+        }
+    }
+    if !num.is_empty() {
+        out.push((num.parse().unwrap_or(u64::MAX), String::new()));
+    }
+    if !text.is_empty() {
+        out.push((u64::MAX, text));
+    }
+    out
+}
+
+/// The other framework's sections, each with the clauses of `catalog` that map to it.
+pub fn map_to(catalog: &Catalog, framework_key: &str) -> Vec<(String, Vec<String>)> {
+    let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in &catalog.clauses {
+        for section in c.crosswalk.get(framework_key).into_iter().flatten() {
+            map.entry(section.clone()).or_default().push(c.id.clone());
+        }
+    }
+    let mut out: Vec<(String, Vec<String>)> = map.into_iter().collect();
+    out.sort_by_key(|(s, _)| natural_key(s));
+    out
+}
+
 /// An atomic obligation of a clause, with the concepts a passage must contain to evidence it.
 #[derive(Debug, Clone)]
 pub struct Constraint {

@@ -78,6 +78,12 @@ pub(crate) enum CatalogCommand {
     },
     /// Validate the catalog and print a one-line verdict.
     Check,
+    /// List our clauses by the sections of another framework.
+    Map {
+        /// The other framework: 62443-4-1, fda, 524b, mdr, 62304 or 14971.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Args)]

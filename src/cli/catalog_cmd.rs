@@ -33,6 +33,16 @@ pub(crate) fn run(args: CatalogArgs) -> anyhow::Result<i32> {
             };
             super::print(&crosswalk::report::clause_page::render(&catalog, clause))?;
         }
+        CatalogCommand::Map { to } => {
+            let Some((key, name)) = crosswalk::catalog::framework(&to) else {
+                bail!("unknown framework {to:?}: use 62443-4-1, fda, 524b, mdr, 62304 or 14971");
+            };
+            let mut s = format!("{name} → {}\n", catalog.title);
+            for (section, clauses) in crosswalk::catalog::map_to(&catalog, key) {
+                let _ = writeln!(s, "{section:<14} {}", clauses.join(", "));
+            }
+            super::print(&s)?;
+        }
         CatalogCommand::Check => {
             let constraints: usize = catalog.clauses.iter().map(|c| c.constraints.len()).sum();
             let gaps: usize = catalog.clauses.iter().map(|c| c.gaps.len()).sum();

@@ -31,7 +31,7 @@ pub struct Settings {
 }
 
 /// Most pieces of evidence cited per constraint.
-const MAX_EVIDENCE: usize = 3;
+const MAX_EVIDENCE: usize = 4;
 /// Most refused passages listed per clause.
 const MAX_REJECTED: usize = 12;
 
