@@ -8,6 +8,7 @@
 
 pub mod catalog;
 pub mod config;
+pub mod diff;
 pub mod driver;
 pub mod evaluate;
 pub mod extract;

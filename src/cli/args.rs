@@ -21,6 +21,8 @@ pub(crate) enum Command {
     Review(ReviewArgs),
     /// List, show or check the clause catalog.
     Catalog(CatalogArgs),
+    /// Compare two JSON reviews: verdicts changed, evidence gained or lost, documents changed.
+    Diff(DiffArgs),
     /// Score a review of a labelled pack (a folder with labels.toml) against its labels.
     Eval(EvalArgs),
     /// Internal: extract one file in a contained child process.
@@ -35,6 +37,9 @@ pub(crate) struct ReviewArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "terminal")]
     pub(crate) format: ReportFormat,
+    /// How much the HTML and PDF reports show: the at-a-glance summary or everything.
+    #[arg(long, value_enum, default_value = "full")]
+    pub(crate) detail: crosswalk::report::html::Detail,
     /// Write the report to FILE instead of standard output (never inside the reviewed folder).
     #[arg(long, short)]
     pub(crate) output: Option<PathBuf>,
@@ -53,6 +58,9 @@ pub(crate) struct ReviewArgs {
     /// Files extracted at once (default: the number of cores).
     #[arg(long, short)]
     pub(crate) jobs: Option<usize>,
+    /// Exit 1 when the review has findings at or above this level.
+    #[arg(long, value_enum)]
+    pub(crate) fail_on: Option<FailOn>,
     /// Seconds one file's extraction may take before it is abandoned.
     #[arg(long, default_value_t = 60)]
     pub(crate) timeout: u64,
@@ -78,12 +86,55 @@ pub(crate) enum CatalogCommand {
     },
     /// Validate the catalog and print a one-line verdict.
     Check,
+    /// Export the catalog: OSCAL catalog or the crosswalks as an OSCAL mapping-collection.
+    Export {
+        #[arg(long, value_enum, default_value = "oscal")]
+        format: ExportFormat,
+    },
     /// List our clauses by the sections of another framework.
     Map {
         /// The other framework: 62443-4-1, fda, 524b, mdr, 62304 or 14971.
         #[arg(long)]
         to: String,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum ExportFormat {
+    /// OSCAL 1.2 catalog.
+    Oscal,
+    /// OSCAL 1.2 mapping-collection of the crosswalks.
+    OscalMapping,
+}
+
+#[derive(Args)]
+pub(crate) struct DiffArgs {
+    /// The earlier review (`--format json`).
+    pub(crate) old: PathBuf,
+    /// The later review.
+    pub(crate) new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub(crate) format: DiffFormat,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum DiffFormat {
+    Text,
+    Json,
+}
+
+/// Findings at or above which `review` exits 1 (for CI gates).
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum FailOn {
+    /// Any clause missing.
+    Missing,
+    /// Any clause partial or missing.
+    Partial,
+    /// Any critical gap.
+    Critical,
+    /// Any major or critical gap.
+    Major,
 }
 
 #[derive(Args)]

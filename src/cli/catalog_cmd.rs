@@ -33,6 +33,13 @@ pub(crate) fn run(args: CatalogArgs) -> anyhow::Result<i32> {
             };
             super::print(&crosswalk::report::clause_page::render(&catalog, clause))?;
         }
+        CatalogCommand::Export { format } => {
+            let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+            super::print(&match format {
+                super::args::ExportFormat::Oscal => crosswalk::report::oscal::catalog(&catalog, &now),
+                super::args::ExportFormat::OscalMapping => crosswalk::report::oscal::mapping_collection(&catalog, &now),
+            })?;
+        }
         CatalogCommand::Map { to } => {
             let Some((key, name)) = crosswalk::catalog::framework(&to) else {
                 bail!("unknown framework {to:?}: use 62443-4-1, fda, 524b, mdr, 62304 or 14971");

@@ -3,6 +3,7 @@
 
 mod args;
 mod catalog_cmd;
+mod diff_cmd;
 mod eval_cmd;
 mod progress;
 mod review_cmd;
@@ -16,6 +17,7 @@ pub(crate) fn main() -> i32 {
         args::Command::Review(a) => review_cmd::run(a),
         args::Command::Catalog(a) => catalog_cmd::run(a),
         args::Command::Eval(a) => eval_cmd::run(a),
+        args::Command::Diff(a) => diff_cmd::run(a),
         args::Command::Extract(a) => Ok(crosswalk::extract::isolate::child_main(&a.path, &a.name, a.memory)),
     };
     match result {
@@ -33,8 +35,12 @@ fn one_line(s: &str) -> String {
 
 /// Write to stdout; a closed pipe (`| head`) is not an error.
 pub(crate) fn print(text: &str) -> anyhow::Result<()> {
+    print_bytes(text.as_bytes())
+}
+
+pub(crate) fn print_bytes(bytes: &[u8]) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+    match out.write_all(bytes).and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
     }

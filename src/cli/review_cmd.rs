@@ -1,6 +1,6 @@
 //! `crosswalk review PATH`: resolve arguments and configuration into a request, run it, write the report.
 
-use super::args::ReviewArgs;
+use super::args::{FailOn, ReviewArgs};
 use super::catalog_cmd;
 use anyhow::{Context, bail};
 use crosswalk::config::ReviewConfig;
@@ -28,6 +28,11 @@ pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<i32> {
     };
     if let Some(out) = &args.output {
         refuse_inside(&root, out)?;
+    } else if args.format.is_binary() && std::io::stdout().is_terminal() {
+        bail!("--format {} writes a binary file: add --output FILE", if args.format == crosswalk::report::ReportFormat::Pdf { "pdf" } else { "xlsx" });
+    }
+    if args.format == crosswalk::report::ReportFormat::Pdf && crosswalk::report::pdf::find_chromium().is_none() {
+        bail!("{}", crosswalk::report::pdf::PdfError::NoChromium);
     }
     let settings = Settings {
         product: args.product.clone().or(config.product.clone()).unwrap_or_default(),
@@ -46,22 +51,41 @@ pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<i32> {
     let bar = super::progress::Bar::new();
     let progress: &dyn Progress = if show_bar { &bar } else { &Quiet };
     let review = driver::run(&request, progress)?;
-    let text = crosswalk::report::render(args.format, &review, &request.catalog);
+    let bytes = crosswalk::report::render(args.format, &review, &request.catalog, args.detail)?;
     match &args.output {
         Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("{}: cannot write", path.display()))?;
+            std::fs::write(path, bytes).with_context(|| format!("{}: cannot write", path.display()))?;
             if !args.quiet {
                 eprintln!("crosswalk: wrote {}", path.display());
             }
         }
-        None => super::print(&text)?,
+        None => super::print_bytes(&bytes)?,
     }
     for d in review.documents.iter().filter(|d| d.status == crosswalk::model::DocStatus::Error) {
-        if !args.quiet {
-            eprintln!("crosswalk: {}: {}", d.path, d.reason.as_deref().unwrap_or("unreadable"));
-        }
+        eprintln!("crosswalk: {}: {}", d.path, d.reason.as_deref().unwrap_or("unreadable"));
     }
-    Ok(0)
+    Ok(gate(&review, args.fail_on))
+}
+
+/// `--fail-on`: 1 when the review has findings at or above the level, with one line saying why.
+fn gate(review: &crosswalk::review::Review, fail_on: Option<FailOn>) -> i32 {
+    use crosswalk::catalog::Severity;
+    use crosswalk::model::Verdict;
+    let Some(level) = fail_on else { return 0 };
+    let count_verdicts = |vs: &[Verdict]| review.clauses.iter().filter(|c| vs.contains(&c.verdict)).count();
+    let count_gaps = |ss: &[Severity]| review.clauses.iter().flat_map(|c| &c.gaps).filter(|g| ss.contains(&g.severity)).count();
+    let (n, what) = match level {
+        FailOn::Missing => (count_verdicts(&[Verdict::Missing]), "clauses missing"),
+        FailOn::Partial => (count_verdicts(&[Verdict::Missing, Verdict::Partial]), "clauses partial or missing"),
+        FailOn::Critical => (count_gaps(&[Severity::Critical]), "critical gaps"),
+        FailOn::Major => (count_gaps(&[Severity::Critical, Severity::Major]), "major or critical gaps"),
+    };
+    if n > 0 {
+        eprintln!("crosswalk: gate failed: {n} {what}");
+        1
+    } else {
+        0
+    }
 }
 
 /// Never write a report inside the reviewed folder: nothing is written into the user's sources.

@@ -1,0 +1,364 @@
+//! The detailed report as one self-contained, printable HTML file (askama template
+//! `templates/report.html`, auto-escaped; CSS and SVG charts inline; nothing fetched). `Detail::Summary`
+//! is the free at-a-glance view: dashboard and gap list only.
+
+use crate::catalog::{Catalog, FRAMEWORKS, Severity};
+use crate::model::{DocStatus, Verdict};
+use crate::review::Review;
+use askama::Template;
+use std::fmt::Write as _;
+
+/// How much the HTML (and PDF) report shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum Detail {
+    /// Dashboard and gap list.
+    Summary,
+    /// Everything: per clause evidence, refusals, gaps, audit defense, inventory.
+    #[default]
+    Full,
+}
+
+struct EvView {
+    quote: String,
+    doc_id: String,
+    path: String,
+    locator: String,
+    score: String,
+}
+
+struct ConsView {
+    id: String,
+    text: String,
+    covered: bool,
+    evidence: Vec<EvView>,
+}
+
+struct RejView {
+    quote: String,
+    reason: &'static str,
+    explain: &'static str,
+    doc_id: String,
+    path: String,
+    locator: String,
+}
+
+struct GapView {
+    clause: String,
+    title: String,
+    severity: &'static str,
+    description: String,
+    remedy: String,
+}
+
+struct ClauseView {
+    id: String,
+    anchor: String,
+    title: String,
+    verdict: &'static str,
+    verdict_label: &'static str,
+    covered: usize,
+    total: usize,
+    requirement: String,
+    confidence: &'static str,
+    title_status: &'static str,
+    justification: String,
+    constraints: Vec<ConsView>,
+    rejected: Vec<RejView>,
+    gaps: Vec<GapView>,
+    defense: Option<String>,
+    maps: Vec<(String, String)>,
+}
+
+struct GroupView {
+    title: String,
+    clauses: Vec<ClauseView>,
+}
+
+struct DocView {
+    path: String,
+    doc_id: String,
+    revision: String,
+    state: &'static str,
+    format: &'static str,
+    status: String,
+    sha: String,
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct Page {
+    tool_version: &'static str,
+    detail_full: bool,
+    product: String,
+    product_inferred: bool,
+    manufacturer: Option<String>,
+    root: String,
+    started: String,
+    finished: String,
+    catalog_title: String,
+    catalog_base: String,
+    catalog_version: String,
+    catalog_sha: String,
+    page_header_left: String,
+    page_header_right: String,
+    files_total: usize,
+    files_read: usize,
+    clause_count: usize,
+    skipped: Vec<(String, String)>,
+    limits: &'static str,
+    notice: String,
+    met: usize,
+    partial: usize,
+    missing: usize,
+    not_applicable_count: usize,
+    gap_count: usize,
+    critical_count: usize,
+    donut: String,
+    group_chart: String,
+    refusals: Vec<(&'static str, usize)>,
+    groups: Vec<GroupView>,
+    gaps: Vec<GapView>,
+    documents: Vec<DocView>,
+}
+
+pub(crate) fn verdict_label(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Met => "met",
+        Verdict::Partial => "partial",
+        Verdict::Missing => "missing",
+        Verdict::NotApplicable => "not applicable",
+    }
+}
+
+/// A string safe inside a CSS string literal in a `<style>` element.
+fn css_string(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\\' => "\\\\".to_string(),
+            '"' => "\\\"".to_string(),
+            '<' => "\\3C ".to_string(),
+            '>' => "\\3E ".to_string(),
+            c if c.is_control() => " ".to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+const COLORS: [(&str, &str); 4] = [("met", "#1f7a4d"), ("partial", "#b26b00"), ("missing", "#b3261e"), ("not applicable", "#9aa1ad")];
+
+/// Donut chart of the verdict counts (numbers only: no document text reaches the SVG).
+fn donut(counts: [usize; 4]) -> String {
+    let total: usize = counts.iter().sum();
+    let mut s = String::from(
+        r##"<svg width="170" height="170" viewBox="0 0 42 42" role="img" aria-label="verdicts"><circle cx="21" cy="21" r="15.915" fill="transparent" stroke="#eef0f4" stroke-width="6"/>"##,
+    );
+    let mut offset = 25.0;
+    for (i, n) in counts.iter().enumerate() {
+        if *n == 0 || total == 0 {
+            continue;
+        }
+        let pct = *n as f64 * 100.0 / total as f64;
+        let _ = write!(
+            s,
+            r##"<circle cx="21" cy="21" r="15.915" fill="transparent" stroke="{}" stroke-width="6" stroke-dasharray="{pct:.2} {:.2}" stroke-dashoffset="{offset:.2}"/>"##,
+            COLORS[i].1,
+            100.0 - pct
+        );
+        offset -= pct;
+    }
+    let _ = write!(s, r##"<text x="21" y="22.5" text-anchor="middle" font-size="6" font-weight="700" fill="#1d2433">{total}</text><text x="21" y="27" text-anchor="middle" font-size="2.6" fill="#5b6478">clauses</text></svg>"##);
+    s
+}
+
+/// Horizontal stacked bars per clause group.
+fn group_chart(rows: &[(String, [usize; 4])]) -> String {
+    let bar_w = 520.0;
+    let h = 22 * rows.len() + 30;
+    let mut s = format!(r##"<svg width="100%" viewBox="0 0 860 {h}" role="img" aria-label="verdicts per clause group">"##);
+    for (i, (label, counts)) in rows.iter().enumerate() {
+        let y = 6 + i * 22;
+        let total: usize = counts.iter().sum();
+        let label: String = label.chars().filter(|c| c.is_alphanumeric() || " .,-&/()".contains(*c)).collect();
+        let _ = write!(s, r##"<text x="0" y="{}" font-size="12" fill="#1d2433">{label}</text>"##, y + 13);
+        let mut x = 320.0;
+        for (k, n) in counts.iter().enumerate() {
+            if *n == 0 || total == 0 {
+                continue;
+            }
+            let w = bar_w * *n as f64 / total as f64;
+            let _ = write!(s, r##"<rect x="{x:.1}" y="{y}" width="{w:.1}" height="16" fill="{}"><title>{} {}</title></rect>"##, COLORS[k].1, n, COLORS[k].0);
+            if w > 18.0 {
+                let _ = write!(s, r##"<text x="{:.1}" y="{}" font-size="11" fill="#fff" text-anchor="middle">{n}</text>"##, x + w / 2.0, y + 12);
+            }
+            x += w;
+        }
+    }
+    let ly = 6 + rows.len() * 22 + 10;
+    for (k, (name, color)) in COLORS.iter().enumerate() {
+        let lx = 320 + k * 120;
+        let _ = write!(s, r##"<rect x="{lx}" y="{ly}" width="10" height="10" fill="{color}"/><text x="{}" y="{}" font-size="11" fill="#5b6478">{name}</text>"##, lx + 14, ly + 9);
+    }
+    s.push_str("</svg>");
+    s
+}
+
+fn idx(v: Verdict) -> usize {
+    match v {
+        Verdict::Met => 0,
+        Verdict::Partial => 1,
+        Verdict::Missing => 2,
+        Verdict::NotApplicable => 3,
+    }
+}
+
+pub fn render(review: &Review, catalog: &Catalog, detail: Detail) -> String {
+    let mut groups: Vec<GroupView> = Vec::new();
+    let mut chart_rows: Vec<(String, [usize; 4])> = Vec::new();
+    let mut all_gaps = Vec::new();
+    for c in &review.clauses {
+        let cl = catalog.clause(&c.id);
+        let group = catalog.top_group(&c.id);
+        if groups.last().is_none_or(|g| g.title != group) {
+            groups.push(GroupView { title: group.clone(), clauses: vec![] });
+            chart_rows.push((group.clone(), [0; 4]));
+        }
+        if let Some(row) = chart_rows.last_mut() {
+            row.1[idx(c.verdict)] += 1;
+        }
+        let gaps: Vec<GapView> = c
+            .gaps
+            .iter()
+            .map(|g| GapView { clause: c.id.clone(), title: g.title.clone(), severity: g.severity.as_str(), description: g.description.clone(), remedy: g.remedy.clone() })
+            .collect();
+        for g in &c.gaps {
+            all_gaps.push((g.severity, c.id.clone(), GapView { clause: c.id.clone(), title: g.title.clone(), severity: g.severity.as_str(), description: g.description.clone(), remedy: g.remedy.clone() }));
+        }
+        let view = ClauseView {
+            id: c.id.clone(),
+            anchor: format!("clause-{}", c.id.replace('.', "-")),
+            title: c.title.clone(),
+            verdict: c.verdict.as_str(),
+            verdict_label: verdict_label(c.verdict),
+            covered: c.constraints.iter().filter(|k| k.covered).count(),
+            total: c.constraints.len(),
+            requirement: cl.map(|x| x.requirement.clone()).unwrap_or_default(),
+            confidence: cl.map(|x| x.confidence.as_str()).unwrap_or(""),
+            title_status: cl.map(|x| x.title_status.as_str()).unwrap_or("confirmed"),
+            justification: c.justification.clone(),
+            constraints: c
+                .constraints
+                .iter()
+                .map(|k| ConsView {
+                    id: k.id.clone(),
+                    text: k.text.clone(),
+                    covered: k.covered,
+                    evidence: k
+                        .evidence
+                        .iter()
+                        .map(|e| EvView {
+                            quote: review.quote(e).to_string(),
+                            doc_id: review.documents[e.doc].display_id(),
+                            path: review.documents[e.doc].path.clone(),
+                            locator: review.locator(e.doc, Some(e.block)),
+                            score: format!("{:.2}", e.score),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            rejected: c
+                .rejected
+                .iter()
+                .map(|r| RejView {
+                    quote: review.rejection_quote(r).to_string(),
+                    reason: r.reason.as_str(),
+                    explain: r.reason.explain(),
+                    doc_id: review.documents[r.doc].display_id(),
+                    path: review.documents[r.doc].path.clone(),
+                    locator: review.locator(r.doc, r.block),
+                })
+                .collect(),
+            gaps,
+            defense: c.audit_defense.clone(),
+            maps: cl
+                .map(|x| {
+                    FRAMEWORKS
+                        .iter()
+                        .filter_map(|(key, name)| x.crosswalk.get(*key).filter(|v| !v.is_empty()).map(|v| (name.to_string(), v.join(", "))))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        if let Some(g) = groups.last_mut() {
+            g.clauses.push(view);
+        }
+    }
+    all_gaps.sort_by(|a, b| a.0.cmp(&b.0).then(crate::catalog::clause_sort_key(&a.1).cmp(&crate::catalog::clause_sort_key(&b.1))));
+    let critical_count = all_gaps.iter().filter(|g| g.0 == Severity::Critical).count();
+    let s = &review.summary;
+    let page = Page {
+        tool_version: env!("CARGO_PKG_VERSION"),
+        detail_full: detail == Detail::Full,
+        product: review.product.clone(),
+        product_inferred: review.product_inferred,
+        manufacturer: review.manufacturer.clone(),
+        root: review.root.clone(),
+        started: review.started.clone(),
+        finished: review.finished.clone(),
+        catalog_title: catalog.title.clone(),
+        catalog_base: catalog.base_text.clone(),
+        catalog_version: catalog.version.clone(),
+        catalog_sha: review.catalog_sha256.chars().take(16).collect(),
+        page_header_left: css_string(&format!("{} — {} review", review.product, catalog.title)),
+        page_header_right: css_string(&format!("{} · crosswalk {} · catalog {}", review.finished.get(..10).unwrap_or(""), env!("CARGO_PKG_VERSION"), catalog.version)),
+        files_total: review.documents.len(),
+        files_read: review.documents.iter().filter(|d| d.status == DocStatus::Ok).count(),
+        clause_count: review.clauses.len(),
+        skipped: review
+            .documents
+            .iter()
+            .filter(|d| d.status != DocStatus::Ok)
+            .map(|d| (d.path.clone(), d.reason.clone().unwrap_or_default()))
+            .chain(review.source_problems.iter().map(|p| (String::new(), p.clone())))
+            .collect(),
+        limits: super::LIMITS,
+        notice: catalog.notice.clone(),
+        met: s.met,
+        partial: s.partial,
+        missing: s.missing,
+        not_applicable_count: s.not_applicable,
+        gap_count: all_gaps.len(),
+        critical_count,
+        donut: donut([s.met, s.partial, s.missing, s.not_applicable]),
+        group_chart: group_chart(&chart_rows),
+        refusals: review.refusals_by_reason().into_iter().map(|(r, n)| (r.as_str(), n)).collect(),
+        groups,
+        gaps: all_gaps.into_iter().map(|g| g.2).collect(),
+        documents: review
+            .documents
+            .iter()
+            .map(|d| DocView {
+                path: d.path.clone(),
+                doc_id: d.extracted.meta.doc_id.clone().unwrap_or_default(),
+                revision: d.extracted.meta.revision.clone().unwrap_or_default(),
+                state: d.extracted.meta.state.as_str(),
+                format: d.format.as_str(),
+                status: match &d.reason {
+                    Some(r) => format!("{}: {r}", d.status.as_str()),
+                    None => d.status.as_str().to_string(),
+                },
+                sha: d.sha256.chars().take(16).collect(),
+            })
+            .collect(),
+    };
+    page.render().unwrap_or_else(|e| format!("<!DOCTYPE html><p>report could not be rendered: {}</p>", e.to_string().replace('<', "&lt;")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn css_strings_cannot_escape() {
+        assert_eq!(css_string("a\"b</style>"), "a\\\"b\\3C /style\\3E ");
+    }
+}

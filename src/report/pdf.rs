@@ -1,0 +1,96 @@
+//! PDF by printing the HTML report with headless Chromium, when it is installed. The HTML goes to a
+//! private temporary folder (never the reviewed folder); Chromium runs with networking features off and
+//! a fresh profile, and is given two minutes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    #[error("PDF output needs Chromium: install it (Debian: apt-get install chromium) or set CROSSWALK_CHROMIUM to its path")]
+    NoChromium,
+    #[error("Chromium could not print the report: {0}")]
+    Failed(String),
+}
+
+/// The Chromium binary: `CROSSWALK_CHROMIUM`, else the first of the usual names on `PATH`.
+pub fn find_chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("CROSSWALK_CHROMIUM") {
+        let p = PathBuf::from(p);
+        return p.is_file().then_some(p);
+    }
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for name in ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"] {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+    }
+    None
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Print `html` to PDF bytes.
+pub fn html_to_pdf(html: &str) -> Result<Vec<u8>, PdfError> {
+    let chromium = find_chromium().ok_or(PdfError::NoChromium)?;
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let dir = TempDir(std::env::temp_dir().join(format!("crosswalk-pdf-{}-{nanos}", std::process::id())));
+    std::fs::create_dir_all(&dir.0).map_err(|e| PdfError::Failed(format!("temporary folder: {e}")))?;
+    let html_path = dir.0.join("report.html");
+    let pdf_path = dir.0.join("report.pdf");
+    std::fs::write(&html_path, html).map_err(|e| PdfError::Failed(format!("temporary file: {e}")))?;
+    print(&chromium, &html_path, &pdf_path, &dir.0.join("profile"))?;
+    let bytes = std::fs::read(&pdf_path).map_err(|e| PdfError::Failed(format!("no PDF written: {e}")))?;
+    if !bytes.starts_with(b"%PDF") {
+        return Err(PdfError::Failed("output is not a PDF".into()));
+    }
+    Ok(bytes)
+}
+
+fn print(chromium: &Path, html: &Path, pdf: &Path, profile: &Path) -> Result<(), PdfError> {
+    let mut child = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-extensions",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", html.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| PdfError::Failed(format!("cannot start {}: {e}", chromium.display())))?;
+    let start = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return Ok(()),
+            Ok(Some(status)) => return Err(PdfError::Failed(format!("exit status {status}"))),
+            Ok(None) if start.elapsed() > Duration::from_secs(120) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(PdfError::Failed("timed out after 120 s".into()));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+            Err(e) => return Err(PdfError::Failed(e.to_string())),
+        }
+    }
+}
