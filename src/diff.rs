@@ -78,26 +78,47 @@ pub fn diff(old: &Value, new: &Value, old_name: &str, new_name: &str) -> Result<
     check(old, old_name)?;
     check(new, new_name)?;
     let (old_docs, new_docs) = (docs(old), docs(new));
-    let old_clauses: BTreeMap<&str, &Value> = old["clauses"].as_array().into_iter().flatten().filter_map(|c| Some((c["id"].as_str()?, c))).collect();
+    let old_clauses: BTreeMap<&str, &Value> =
+        old["clauses"].as_array().into_iter().flatten().filter_map(|c| Some((c["id"].as_str()?, c))).collect();
     let mut verdicts = Vec::new();
     let mut evidence = Vec::new();
     for c in new["clauses"].as_array().into_iter().flatten() {
         let Some(id) = c["id"].as_str() else { continue };
         let new_verdict = c["verdict"].as_str().unwrap_or("");
         let Some(o) = old_clauses.get(id) else {
-            verdicts.push(VerdictChange { clause: id.into(), title: c["title"].as_str().unwrap_or("").into(), old: "absent".into(), new: new_verdict.into() });
+            verdicts.push(VerdictChange {
+                clause: id.into(),
+                title: c["title"].as_str().unwrap_or("").into(),
+                old: "absent".into(),
+                new: new_verdict.into(),
+            });
             continue;
         };
         let old_verdict = o["verdict"].as_str().unwrap_or("");
         if old_verdict != new_verdict {
-            verdicts.push(VerdictChange { clause: id.into(), title: c["title"].as_str().unwrap_or("").into(), old: old_verdict.into(), new: new_verdict.into() });
+            verdicts.push(VerdictChange {
+                clause: id.into(),
+                title: c["title"].as_str().unwrap_or("").into(),
+                old: old_verdict.into(),
+                new: new_verdict.into(),
+            });
         }
         let (before, after) = (cited(o), cited(c));
         for lost in before.difference(&after) {
-            evidence.push(EvidenceChange { clause: id.into(), name: name(old_docs.get(lost), lost), document: lost.clone(), change: "lost" });
+            evidence.push(EvidenceChange {
+                clause: id.into(),
+                name: name(old_docs.get(lost), lost),
+                document: lost.clone(),
+                change: "lost",
+            });
         }
         for gained in after.difference(&before) {
-            evidence.push(EvidenceChange { clause: id.into(), name: name(new_docs.get(gained), gained), document: gained.clone(), change: "gained" });
+            evidence.push(EvidenceChange {
+                clause: id.into(),
+                name: name(new_docs.get(gained), gained),
+                document: gained.clone(),
+                change: "gained",
+            });
         }
     }
     let mut documents = Vec::new();

@@ -29,7 +29,10 @@ pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<i32> {
     if let Some(out) = &args.output {
         refuse_inside(&root, out)?;
     } else if args.format.is_binary() && std::io::stdout().is_terminal() {
-        bail!("--format {} writes a binary file: add --output FILE", if args.format == crosswalk::report::ReportFormat::Pdf { "pdf" } else { "xlsx" });
+        bail!(
+            "--format {} writes a binary file: add --output FILE",
+            if args.format == crosswalk::report::ReportFormat::Pdf { "pdf" } else { "xlsx" }
+        );
     }
     if args.format == crosswalk::report::ReportFormat::Pdf && crosswalk::report::pdf::find_chromium().is_none() {
         bail!("{}", crosswalk::report::pdf::PdfError::NoChromium);

@@ -329,7 +329,9 @@ fn evaluate_clause(corpus: &mut Corpus<'_>, clause: &Clause, settings: &Settings
     let mut rejected: Vec<Rejection> = Vec::new();
     let mut touched_docs = BTreeSet::new();
     let mut best_score: BTreeMap<usize, f64> = BTreeMap::new();
-    for constraint in &clause.constraints {
+    // Per document: its best accepted passage for this clause (constraint index, evidence).
+    let mut best_of_doc: BTreeMap<usize, (usize, Evidence)> = BTreeMap::new();
+    for (ci, constraint) in clause.constraints.iter().enumerate() {
         let cands = candidates(corpus, clause, constraint);
         for c in &cands {
             touched_docs.insert(c.doc);
@@ -359,6 +361,12 @@ fn evaluate_clause(corpus: &mut Corpus<'_>, clause: &Clause, settings: &Settings
             if c.score > *e {
                 *e = c.score;
             }
+            if best_of_doc.get(&c.doc).is_none_or(|(_, b)| c.score > b.score) {
+                best_of_doc.insert(
+                    c.doc,
+                    (ci, Evidence { doc: c.doc, block: c.block, range: c.range.clone(), score: c.score, matched: c.matched.clone() }),
+                );
+            }
         }
         let covered = !chosen.is_empty();
         if !covered {
@@ -384,6 +392,14 @@ fn evaluate_clause(corpus: &mut Corpus<'_>, clause: &Clause, settings: &Settings
                 .map(|c| Evidence { doc: c.doc, block: c.block, range: c.range.clone(), score: c.score, matched: c.matched.clone() })
                 .collect(),
         });
+    }
+    // Every document that evidences the clause is cited at least once (its best passage), so the report
+    // names all the documents an auditor can be shown, not only the top few per constraint.
+    for (doc, (ci, evidence)) in best_of_doc {
+        let cited = constraints.iter().any(|c| c.evidence.iter().any(|e| e.doc == doc));
+        if !cited && constraints[ci].evidence.len() < MAX_EVIDENCE + 2 {
+            constraints[ci].evidence.push(evidence);
+        }
     }
     // Files that match by name but give nothing.
     for &di in &file_matches {

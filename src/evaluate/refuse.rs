@@ -40,6 +40,11 @@ pub(crate) fn is_negated(sentence: &str) -> bool {
         r"(?i)\b(no\s+later\s+than|not\s+later\s+than|no\s+more\s+than|no\s+less\s+than|no\s+fewer\s+than|not\s+only|not\s+exceed\w*|whether\s+or\s+not|if\s+not|or\s+not|not\s+applicable|no\s+new\s+(result|finding|warning|issue|violation)s?|n/a)\b",
     );
     let cleaned = safe.replace_all(sentence, " ");
+    // A negation inside a condition ("if a unit cannot be updated, …", "when a fix is not practicable")
+    // qualifies the practice; it does not deny it.
+    static COND: OnceLock<Regex> = OnceLock::new();
+    let cond = re(&COND, r"(?i)\b(if|when|whenever|where|unless|in\s+case|in\s+the\s+event\s+that)\b[^,;:.]*");
+    let cleaned = cond.replace_all(&cleaned, " ");
     let neg = re(
         &NEG,
         r"(?ix)
@@ -154,6 +159,8 @@ mod tests {
         for s in [
             "Code must not use banned functions such as strcpy.",
             "Reports are acknowledged no later than 5 business days after receipt.",
+            "If a machine cannot be updated, the notice lists interim measures.",
+            "Interim measures apply when a fix is not practicable, and are approved by the PSIRT lead.",
             "No new result at level error unless suppressed with an approved DEV record.",
             "Each finding is fixed, or marked false positive with a reason.",
             "Note any requirement, or part of one, the code does not yet satisfy.",

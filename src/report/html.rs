@@ -166,7 +166,10 @@ fn donut(counts: [usize; 4]) -> String {
         );
         offset -= pct;
     }
-    let _ = write!(s, r##"<text x="21" y="22.5" text-anchor="middle" font-size="6" font-weight="700" fill="#1d2433">{total}</text><text x="21" y="27" text-anchor="middle" font-size="2.6" fill="#5b6478">clauses</text></svg>"##);
+    let _ = write!(
+        s,
+        r##"<text x="21" y="22.5" text-anchor="middle" font-size="6" font-weight="700" fill="#1d2433">{total}</text><text x="21" y="27" text-anchor="middle" font-size="2.6" fill="#5b6478">clauses</text></svg>"##
+    );
     s
 }
 
@@ -186,9 +189,18 @@ fn group_chart(rows: &[(String, [usize; 4])]) -> String {
                 continue;
             }
             let w = bar_w * *n as f64 / total as f64;
-            let _ = write!(s, r##"<rect x="{x:.1}" y="{y}" width="{w:.1}" height="16" fill="{}"><title>{} {}</title></rect>"##, COLORS[k].1, n, COLORS[k].0);
+            let _ = write!(
+                s,
+                r##"<rect x="{x:.1}" y="{y}" width="{w:.1}" height="16" fill="{}"><title>{} {}</title></rect>"##,
+                COLORS[k].1, n, COLORS[k].0
+            );
             if w > 18.0 {
-                let _ = write!(s, r##"<text x="{:.1}" y="{}" font-size="11" fill="#fff" text-anchor="middle">{n}</text>"##, x + w / 2.0, y + 12);
+                let _ = write!(
+                    s,
+                    r##"<text x="{:.1}" y="{}" font-size="11" fill="#fff" text-anchor="middle">{n}</text>"##,
+                    x + w / 2.0,
+                    y + 12
+                );
             }
             x += w;
         }
@@ -196,7 +208,12 @@ fn group_chart(rows: &[(String, [usize; 4])]) -> String {
     let ly = 6 + rows.len() * 22 + 10;
     for (k, (name, color)) in COLORS.iter().enumerate() {
         let lx = 320 + k * 120;
-        let _ = write!(s, r##"<rect x="{lx}" y="{ly}" width="10" height="10" fill="{color}"/><text x="{}" y="{}" font-size="11" fill="#5b6478">{name}</text>"##, lx + 14, ly + 9);
+        let _ = write!(
+            s,
+            r##"<rect x="{lx}" y="{ly}" width="10" height="10" fill="{color}"/><text x="{}" y="{}" font-size="11" fill="#5b6478">{name}</text>"##,
+            lx + 14,
+            ly + 9
+        );
     }
     s.push_str("</svg>");
     s
@@ -228,10 +245,26 @@ pub fn render(review: &Review, catalog: &Catalog, detail: Detail) -> String {
         let gaps: Vec<GapView> = c
             .gaps
             .iter()
-            .map(|g| GapView { clause: c.id.clone(), title: g.title.clone(), severity: g.severity.as_str(), description: g.description.clone(), remedy: g.remedy.clone() })
+            .map(|g| GapView {
+                clause: c.id.clone(),
+                title: g.title.clone(),
+                severity: g.severity.as_str(),
+                description: g.description.clone(),
+                remedy: g.remedy.clone(),
+            })
             .collect();
         for g in &c.gaps {
-            all_gaps.push((g.severity, c.id.clone(), GapView { clause: c.id.clone(), title: g.title.clone(), severity: g.severity.as_str(), description: g.description.clone(), remedy: g.remedy.clone() }));
+            all_gaps.push((
+                g.severity,
+                c.id.clone(),
+                GapView {
+                    clause: c.id.clone(),
+                    title: g.title.clone(),
+                    severity: g.severity.as_str(),
+                    description: g.description.clone(),
+                    remedy: g.remedy.clone(),
+                },
+            ));
         }
         let view = ClauseView {
             id: c.id.clone(),
@@ -309,7 +342,12 @@ pub fn render(review: &Review, catalog: &Catalog, detail: Detail) -> String {
         catalog_version: catalog.version.clone(),
         catalog_sha: review.catalog_sha256.chars().take(16).collect(),
         page_header_left: css_string(&format!("{} — {} review", review.product, catalog.title)),
-        page_header_right: css_string(&format!("{} · crosswalk {} · catalog {}", review.finished.get(..10).unwrap_or(""), env!("CARGO_PKG_VERSION"), catalog.version)),
+        page_header_right: css_string(&format!(
+            "{} · crosswalk {} · catalog {}",
+            review.finished.get(..10).unwrap_or(""),
+            env!("CARGO_PKG_VERSION"),
+            catalog.version
+        )),
         files_total: review.documents.len(),
         files_read: review.documents.iter().filter(|d| d.status == DocStatus::Ok).count(),
         clause_count: review.clauses.len(),

@@ -10,11 +10,31 @@ use rust_xlsxwriter::{Format, Workbook, XlsxError};
 type Row = Vec<String>;
 
 fn matrix(review: &Review) -> (Row, Vec<Row>) {
-    let header = ["Clause", "Title", "Verdict", "Constraint", "Constraint text", "Status", "Document", "Document ID", "Revision", "Locator", "Quote", "Score"];
+    let header = [
+        "Clause",
+        "Title",
+        "Verdict",
+        "Constraint",
+        "Constraint text",
+        "Status",
+        "Document",
+        "Document ID",
+        "Revision",
+        "Locator",
+        "Quote",
+        "Score",
+    ];
     let mut rows = Vec::new();
     for c in &review.clauses {
         for k in &c.constraints {
-            let base = vec![c.id.clone(), c.title.clone(), c.verdict.as_str().to_string(), k.id.clone(), k.text.clone(), if k.covered { "covered" } else { "not_covered" }.to_string()];
+            let base = vec![
+                c.id.clone(),
+                c.title.clone(),
+                c.verdict.as_str().to_string(),
+                k.id.clone(),
+                k.text.clone(),
+                if k.covered { "covered" } else { "not_covered" }.to_string(),
+            ];
             if k.evidence.is_empty() {
                 let mut r = base.clone();
                 r.extend(std::iter::repeat_n(String::new(), 6));
@@ -45,7 +65,16 @@ fn gaps(review: &Review) -> (Row, Vec<Row>) {
         .iter()
         .flat_map(|c| {
             c.gaps.iter().map(move |g| {
-                vec![c.id.clone(), c.title.clone(), c.verdict.as_str().into(), g.id.clone(), g.title.clone(), g.severity.as_str().into(), g.description.clone(), g.remedy.clone()]
+                vec![
+                    c.id.clone(),
+                    c.title.clone(),
+                    c.verdict.as_str().into(),
+                    g.id.clone(),
+                    g.title.clone(),
+                    g.severity.as_str().into(),
+                    g.description.clone(),
+                    g.remedy.clone(),
+                ]
             })
         })
         .collect();
@@ -138,7 +167,13 @@ pub fn xlsx(review: &Review, catalog: &Catalog) -> Result<Vec<u8>, XlsxError> {
         ("Tool", format!("crosswalk {}", env!("CARGO_PKG_VERSION"))),
         ("Catalog", format!("{} {} ({})", catalog.title, catalog.version, catalog.base_text)),
         ("Catalog SHA-256", review.catalog_sha256.clone()),
-        ("Summary", format!("{} met, {} partial, {} missing, {} not applicable", review.summary.met, review.summary.partial, review.summary.missing, review.summary.not_applicable)),
+        (
+            "Summary",
+            format!(
+                "{} met, {} partial, {} missing, {} not applicable",
+                review.summary.met, review.summary.partial, review.summary.missing, review.summary.not_applicable
+            ),
+        ),
         ("Limits", super::LIMITS.to_string()),
     ];
     about.set_column_width(0, 18.0)?;

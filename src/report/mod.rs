@@ -60,7 +60,12 @@ pub(crate) fn uri_path(path: &str) -> String {
 }
 
 /// Render `review` in `format`.
-pub fn render(format: ReportFormat, review: &crate::review::Review, catalog: &crate::catalog::Catalog, detail: html::Detail) -> Result<Vec<u8>, ReportError> {
+pub fn render(
+    format: ReportFormat,
+    review: &crate::review::Review,
+    catalog: &crate::catalog::Catalog,
+    detail: html::Detail,
+) -> Result<Vec<u8>, ReportError> {
     Ok(match format {
         ReportFormat::Terminal => terminal::render(review).into_bytes(),
         ReportFormat::Json => json::render(review, catalog).into_bytes(),

@@ -22,7 +22,11 @@ pub fn render(review: &Review, catalog: &Catalog) -> String {
     let mut rule_index = std::collections::BTreeMap::new();
     for clause in &catalog.clauses {
         let tags: Vec<String> = std::iter::once(format!("{} {}", catalog.title, clause.id))
-            .chain(FRAMEWORKS.iter().flat_map(|(key, name)| clause.crosswalk.get(*key).into_iter().flatten().map(move |r| format!("{name} {r}"))))
+            .chain(
+                FRAMEWORKS
+                    .iter()
+                    .flat_map(|(key, name)| clause.crosswalk.get(*key).into_iter().flatten().map(move |r| format!("{name} {r}"))),
+            )
             .take(20)
             .collect();
         for g in &clause.gaps {
@@ -41,7 +45,13 @@ pub fn render(review: &Review, catalog: &Catalog) -> String {
     let mut results = Vec::new();
     for c in &review.clauses {
         // Anchor the gap at the first cited document (partial) or the first name match, else the sentinel.
-        let anchor = c.constraints.iter().flat_map(|k| k.evidence.iter()).next().map(|e| (e.doc, Some(e.block))).or_else(|| c.file_matches.first().map(|d| (*d, None)));
+        let anchor = c
+            .constraints
+            .iter()
+            .flat_map(|k| k.evidence.iter())
+            .next()
+            .map(|e| (e.doc, Some(e.block)))
+            .or_else(|| c.file_matches.first().map(|d| (*d, None)));
         let location = match anchor {
             Some((doc, block)) => {
                 let line = block.and_then(|b| review.block(doc, b)).and_then(|b| match &b.locator {
