@@ -8,6 +8,8 @@ use crate::review::Review;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 type Row = Vec<String>;
+/// A sheet: name, (header, rows), column widths.
+type Sheet<'a> = (&'a str, (Row, Vec<Row>), &'a [f64]);
 
 fn matrix(review: &Review) -> (Row, Vec<Row>) {
     let header = [
@@ -132,7 +134,7 @@ pub fn xlsx(review: &Review, catalog: &Catalog) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold().set_background_color("DDE2EA");
     let wrap = Format::new().set_text_wrap();
-    let sheets: [(&str, (Row, Vec<Row>), &[f64]); 4] = [
+    let sheets: [Sheet<'_>; 4] = [
         ("Matrix", matrix(review), &[8.0, 30.0, 10.0, 12.0, 45.0, 12.0, 40.0, 16.0, 9.0, 24.0, 70.0, 7.0]),
         ("Gaps", gaps(review), &[8.0, 30.0, 10.0, 12.0, 40.0, 10.0, 60.0, 60.0]),
         ("Refused", refused(review), &[8.0, 12.0, 12.0, 45.0, 40.0, 24.0, 70.0]),
