@@ -30,6 +30,7 @@ pub(super) fn fill(
     let open: Vec<&ConstraintResult> = constraints.iter().filter(|c| !c.covered).collect();
     if !open.is_empty() {
         let titles: Vec<String> = gaps.iter().map(|g| format!("{} ({})", g.title, g.severity.as_str())).collect();
+        text = format!("Only partly defensible today. {text}");
         text.push_str(&format!(
             " Not yet evidenced, to be closed before this defence is used: {}.",
             if titles.is_empty() { open.iter().map(|c| c.id.clone()).collect::<Vec<_>>().join(", ") } else { titles.join("; ") }

@@ -31,7 +31,12 @@ struct ConsView {
     text: String,
     covered: bool,
     evidence: Vec<EvView>,
+    /// Further passages cited in the JSON/XLSX reports but not printed here.
+    more: usize,
 }
+
+/// Quotes printed per constraint; the JSON and XLSX reports carry them all.
+const QUOTES_SHOWN: usize = 2;
 
 struct RejView {
     quote: String,
@@ -285,9 +290,11 @@ pub fn render(review: &Review, catalog: &Catalog, detail: Detail) -> String {
                     id: k.id.clone(),
                     text: k.text.clone(),
                     covered: k.covered,
+                    more: k.evidence.len().saturating_sub(QUOTES_SHOWN),
                     evidence: k
                         .evidence
                         .iter()
+                        .take(QUOTES_SHOWN)
                         .map(|e| EvView {
                             quote: review.quote(e).to_string(),
                             doc_id: review.documents[e.doc].display_id(),
