@@ -25,7 +25,10 @@ impl TermGroup {
     }
 }
 
-const SEPARATOR: &str = r"[\s\-‐‑–—/_]+";
+/// Between words: spaces, hyphens (ASCII and typographic), slashes, underscores. Patterns compile with
+/// Unicode classes off (ASCII `\b`, `\w`, case folding), which keeps the automata small and fast; the
+/// typographic dashes are spelled out as literals.
+const SEPARATOR: &str = r"(?:[\s\-/_]|‐|‑|–|—)+";
 
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
@@ -38,7 +41,8 @@ fn term_pattern(term: &str) -> Result<String, String> {
         return Err("empty term".into());
     }
     if let Some(raw) = term.strip_prefix("re:") {
-        return Ok(format!("(?:{raw})"));
+        // Raw regexes keep Unicode semantics (e.g. `.` is one character, never a byte).
+        return Ok(format!("(?u:{raw})"));
     }
     let words: Vec<&str> = term.split(|c: char| c.is_whitespace() || c == '-').filter(|w| !w.is_empty()).collect();
     let mut parts = Vec::with_capacity(words.len());
@@ -76,23 +80,23 @@ pub fn compile_group(terms: &[String]) -> Result<TermGroup, String> {
     if terms.is_empty() {
         return Err("a term group is empty".into());
     }
-    let mut parts = Vec::with_capacity(terms.len());
-    for term in terms {
-        let p = term_pattern(term)?;
-        // Each term must compile on its own so the error can name it.
-        RegexBuilder::new(&p)
-            .case_insensitive(true)
-            .size_limit(1 << 20)
-            .build()
-            .map_err(|e| format!("term {term:?} is not a valid pattern: {}", first_line(&e.to_string())))?;
-        parts.push(p);
+    let parts = terms.iter().map(|t| term_pattern(t)).collect::<Result<Vec<_>, _>>()?;
+    match build(&parts.join("|"), 8 << 20) {
+        Ok(regex) => Ok(TermGroup { terms: terms.to_vec(), regex }),
+        Err(group_error) => {
+            // Name the term at fault (only on this error path: compiling each term costs time).
+            for (term, p) in terms.iter().zip(&parts) {
+                if let Err(e) = build(p, 1 << 20) {
+                    return Err(format!("term {term:?} is not a valid pattern: {}", first_line(&e.to_string())));
+                }
+            }
+            Err(format!("term group does not compile: {}", first_line(&group_error.to_string())))
+        }
     }
-    let regex = RegexBuilder::new(&parts.join("|"))
-        .case_insensitive(true)
-        .size_limit(8 << 20)
-        .build()
-        .map_err(|e| format!("term group does not compile: {}", first_line(&e.to_string())))?;
-    Ok(TermGroup { terms: terms.to_vec(), regex })
+}
+
+fn build(pattern: &str, limit: usize) -> Result<regex::Regex, regex::Error> {
+    RegexBuilder::new(pattern).case_insensitive(true).unicode(false).size_limit(limit).build()
 }
 
 fn first_line(s: &str) -> &str {

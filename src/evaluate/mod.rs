@@ -51,13 +51,16 @@ type GroupHits = HashMap<(usize, usize), Hit>;
 struct Corpus<'a> {
     docs: &'a [Document],
     glossary_doc: Vec<bool>,
+    /// Per document, per block: is the block a template placeholder?
+    placeholder: Vec<Vec<bool>>,
     cache: HashMap<String, std::rc::Rc<GroupHits>>,
 }
 
 impl<'a> Corpus<'a> {
     fn new(docs: &'a [Document]) -> Self {
         let glossary_doc = docs.iter().map(|d| refuse::is_glossary_heading(&d.title()) || refuse::is_glossary_heading(&d.path)).collect();
-        Corpus { docs, glossary_doc, cache: HashMap::new() }
+        let placeholder = docs.iter().map(|d| d.extracted.blocks.iter().map(|b| refuse::is_placeholder(&b.text)).collect()).collect();
+        Corpus { docs, glossary_doc, placeholder, cache: HashMap::new() }
     }
 
     /// All blocks where `group` matches, computed once per distinct group.
@@ -178,6 +181,22 @@ fn candidates(corpus: &mut Corpus<'_>, clause: &Clause, constraint: &Constraint)
     let mut keys: Vec<(usize, usize)> = first.keys().copied().filter(|k| rest.iter().all(|g| g.contains_key(k))).collect();
     keys.sort_unstable();
     let mut out = Vec::new();
+    // A template placeholder under a heading on the constraint's topic ("9 Decommissioning: [insert …]")
+    // says little enough that not every concept can match; it is reported as what it is.
+    for &(di, bi) in first.keys() {
+        if keys.binary_search(&(di, bi)).is_ok() || !corpus.placeholder[di][bi] {
+            continue;
+        }
+        let block = &corpus.docs[di].extracted.blocks[bi];
+        out.push(Candidate {
+            doc: di,
+            block: bi,
+            range: cap_quote(&block.text, 0..block.text.len()),
+            score: 0.0,
+            matched: vec![],
+            refused: Some(RejectReason::Placeholder),
+        });
+    }
     for (di, bi) in keys {
         if exclude.as_ref().is_some_and(|e| e.contains_key(&(di, bi))) {
             continue;
@@ -407,7 +426,12 @@ fn evaluate_clause(corpus: &mut Corpus<'_>, clause: &Clause, settings: &Settings
         let reason = if doc.status != DocStatus::Ok || doc.extracted.chars() == 0 {
             Some(RejectReason::NoText)
         } else if !touched_docs.contains(&di) {
-            Some(RejectReason::NameOnly)
+            // A draft or superseded document would not count even if its content matched: say so.
+            Some(match doc.extracted.meta.state {
+                crate::model::DocState::Draft => RejectReason::Draft,
+                crate::model::DocState::Superseded => RejectReason::Superseded,
+                _ => RejectReason::NameOnly,
+            })
         } else {
             None
         };
