@@ -53,14 +53,25 @@ struct Corpus<'a> {
     glossary_doc: Vec<bool>,
     /// Per document, per block: is the block a template placeholder?
     placeholder: Vec<Vec<bool>>,
+    /// Per document: is it an unfilled template?
+    template_doc: Vec<bool>,
     cache: HashMap<String, std::rc::Rc<GroupHits>>,
 }
 
 impl<'a> Corpus<'a> {
     fn new(docs: &'a [Document]) -> Self {
         let glossary_doc = docs.iter().map(|d| refuse::is_glossary_heading(&d.title()) || refuse::is_glossary_heading(&d.path)).collect();
-        let placeholder = docs.iter().map(|d| d.extracted.blocks.iter().map(|b| refuse::is_placeholder(&b.text)).collect()).collect();
-        Corpus { docs, glossary_doc, placeholder, cache: HashMap::new() }
+        let placeholder: Vec<Vec<bool>> =
+            docs.iter().map(|d| d.extracted.blocks.iter().map(|b| refuse::is_placeholder(&b.text)).collect()).collect();
+        // An unfilled template (several placeholders, a noticeable share of its passages) evidences nothing.
+        let template_doc = placeholder
+            .iter()
+            .map(|p| {
+                let n = p.iter().filter(|x| **x).count();
+                n >= 3 && n * 20 >= p.len()
+            })
+            .collect();
+        Corpus { docs, glossary_doc, placeholder, template_doc, cache: HashMap::new() }
     }
 
     /// All blocks where `group` matches, computed once per distinct group.
@@ -103,7 +114,7 @@ impl<'a> Corpus<'a> {
     }
 }
 
-/// Sentence ranges of a passage: split after `.`, `?`, `!`, `;` followed by a space, and at table cell
+/// Sentence ranges of a passage: split after `.`, `?`, `!` followed by a space, and at table cell
 /// separators.
 fn sentences(text: &str) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
@@ -112,7 +123,7 @@ fn sentences(text: &str) -> Vec<Range<usize>> {
     let mut i = 0;
     while i < bytes.len() {
         let end_here = match bytes[i] {
-            b'.' | b'?' | b'!' | b';' => bytes.get(i + 1) == Some(&b' ') && !(bytes[i] == b'.' && is_abbreviation(&text[start..i])),
+            b'.' | b'?' | b'!' => bytes.get(i + 1) == Some(&b' ') && !(bytes[i] == b'.' && is_abbreviation(&text[start..i])),
             b'|' => i > 0 && bytes[i - 1] == b' ' && bytes.get(i + 1) == Some(&b' '),
             _ => false,
         };
@@ -210,24 +221,40 @@ fn candidates(corpus: &mut Corpus<'_>, clause: &Clause, constraint: &Constraint)
         }
         let sents = sentences(&block.text);
         let sentence_of = |pos: usize| sents.iter().position(|s| s.start <= pos && pos < s.end.max(s.start + 1)).unwrap_or(0);
-        let lo = text_hits.iter().map(|r| sentence_of(r.start)).min().unwrap_or(0);
-        let hi = text_hits.iter().map(|r| sentence_of(r.end.saturating_sub(1))).max().unwrap_or(lo);
+        let is_row = matches!(block.kind, BlockKind::TableRow | BlockKind::Record);
+        // The sentences where each group matches in the passage; the concepts must meet within a few
+        // sentences (a table row or record counts as one unit).
+        let per_group: Vec<Vec<usize>> = constraint
+            .require
+            .iter()
+            .zip(&groups)
+            .filter_map(|(group, group_hits)| {
+                group_hits.get(&(di, bi))?.range.as_ref()?;
+                let mut idx: Vec<usize> = group.find_all(&block.text).map(|m| sentence_of(m.start())).collect();
+                idx.dedup();
+                Some(idx)
+            })
+            .collect();
+        let (lo, hi) = min_window(&per_group).unwrap_or((0, 0));
+        if !is_row && hi - lo + 1 > MAX_SPAN_SENTENCES {
+            continue;
+        }
         let range = match (sents.get(lo), sents.get(hi)) {
             (Some(a), Some(b)) if !text_hits.is_empty() => a.start..b.end,
             _ => 0..block.text.len(),
         };
         let range = cap_quote(&block.text, range);
-        let is_row = matches!(block.kind, BlockKind::TableRow | BlockKind::Record);
         let considered: Vec<&str> = sents
             .iter()
             .enumerate()
-            .filter(|(i, s)| {
-                let has_hit = text_hits.iter().any(|r| r.start < s.end && s.start < r.end);
-                (*i >= lo && *i <= hi && (has_hit || text_hits.is_empty())) || (is_row && is_status_cell(&block.text[(*s).clone()]))
-            })
+            .filter(|(i, s)| (*i >= lo && *i <= hi) || (is_row && is_status_cell(&block.text[(*s).clone()])))
             .map(|(_, s)| &block.text[s.clone()])
             .collect();
-        let refused = refuse::refuse(doc.extracted.meta.state, corpus.glossary_doc[di], &block.context, &block.text, &considered);
+        let refused = if corpus.template_doc[di] && doc.extracted.meta.state == crate::model::DocState::Unknown {
+            Some(RejectReason::Placeholder)
+        } else {
+            refuse::refuse(doc.extracted.meta.state, corpus.glossary_doc[di], &block.context, &block.text, &considered)
+        };
         let all_in_text = text_hits.len() == hits.len();
         let extra_terms: usize = hits.iter().map(|h| h.distinct_terms.saturating_sub(1)).sum();
         let file_match = clause.file_exists.is_match(&doc.path) || clause.file_exists.is_match(&doc.title());
@@ -242,6 +269,30 @@ fn candidates(corpus: &mut Corpus<'_>, clause: &Clause, constraint: &Constraint)
         out.push(Candidate { doc: di, block: bi, range, score, matched: hits.iter().map(|h| h.term.clone()).collect(), refused });
     }
     out
+}
+
+/// Concepts of one constraint must meet within this many consecutive sentences of a prose passage.
+const MAX_SPAN_SENTENCES: usize = 3;
+
+/// The smallest run of sentences [lo, hi] holding at least one index from every list.
+fn min_window(lists: &[Vec<usize>]) -> Option<(usize, usize)> {
+    let mut starts: Vec<usize> = lists.iter().flatten().copied().collect();
+    starts.sort_unstable();
+    starts.dedup();
+    let mut best: Option<(usize, usize)> = None;
+    for s in starts {
+        let mut end = s;
+        for list in lists {
+            match list.iter().copied().filter(|i| *i >= s).min() {
+                Some(i) => end = end.max(i),
+                None => return best,
+            }
+        }
+        if best.is_none_or(|(a, b)| end - s < b - a) {
+            best = Some((s, end));
+        }
+    }
+    best
 }
 
 /// Quotes longer than this are cut at a character boundary (they stay verbatim substrings).
@@ -528,9 +579,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn smallest_window_over_groups() {
+        assert_eq!(min_window(&[vec![0, 5], vec![4], vec![6]]), Some((4, 6)));
+        assert_eq!(min_window(&[vec![2], vec![2]]), Some((2, 2)));
+        assert_eq!(min_window(&[vec![3], vec![1]]), Some((1, 3)));
+    }
+
+    #[test]
     fn sentence_split_keeps_abbreviations_and_cells() {
         let t = "Tools e.g. Semgrep run. Results go to Jira; fixes follow. A | B";
         let s: Vec<&str> = sentences(t).into_iter().map(|r| &t[r]).collect();
-        assert_eq!(s, vec!["Tools e.g. Semgrep run.", "Results go to Jira;", "fixes follow.", "A", "B"]);
+        assert_eq!(s, vec!["Tools e.g. Semgrep run.", "Results go to Jira; fixes follow.", "A", "B"]);
     }
 }

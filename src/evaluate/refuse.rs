@@ -24,6 +24,10 @@ pub(crate) fn is_placeholder(text: &str) -> bool {
         | \blorem\s+ipsum\b
         | \bplaceholder\b
         | _{4,}
+        | \bthis\s+template\b | \btemplate\s+(copyright|license|licence)\b
+        | \bfeel\s+free\s+to\s+(add|adapt|change|remove|modify|adjust)\b
+        | \b(shows?|are|is)\s+(an\s+)?examples?\s+only\b
+        | \[\s*(company|product|device|manufacturer)(\s+name)?\s*\]
         ",
     )
     .is_match(text)
@@ -86,6 +90,10 @@ pub(crate) fn is_future(text: &str) -> bool {
         | \bunder\s+development\b | \bbeing\s+(developed|drafted|prepared|defined)\b
         | \broadmap\b | \bnot\s+yet\s+(in\s+place|introduced|started|in\s+force|effective)\b
         | \bfirst\s+\w+\s+(is|are)\s+(scheduled|planned|due)\b
+        | \b(long|short|medium|near)[\s-]term\s*[,:]
+        | \b(we|the\s+(team|auditors?|assessors?))\s+(recommends?|suggests?|advises?)\b
+        | \bit\s+is\s+(recommended|suggested|advisable)\b
+        | \brecommendations?\s*[:\-–]
         ",
     );
     if plan.is_match(text) {
@@ -182,6 +190,8 @@ mod tests {
         assert!(is_future("Fuzz testing will be introduced in Q3 2027."));
         assert!(!is_future("The PSIRT coordinator will acknowledge each report within five business days."));
         assert!(!is_future("The review is held yearly and recorded in the management review minutes."));
+        assert!(is_future("Long term, remove the deprecated ports and minimize the attack surface."));
+        assert!(is_future("We recommend that the project adopts fuzzing of all parsers."));
     }
 
     #[test]
@@ -189,6 +199,8 @@ mod tests {
         assert!(is_placeholder("[Placeholder — Technical Publications to insert decommissioning steps]"));
         assert!(is_placeholder("[describe your review process]"));
         assert!(is_placeholder("Owner: TBD"));
+        assert!(is_placeholder("The table below shows examples only. Add - or reference - your records."));
+        assert!(is_placeholder("Template Copyright openregulatory.com. See template license"));
         assert!(!is_placeholder("See [SOP-ENG-012] section 4."));
         assert!(is_glossary_heading("3 Terms and definitions"));
         assert!(is_definition("Independent tester means a person who did not write the code under test."));
