@@ -42,6 +42,8 @@ impl fmt::Display for Locator {
 #[serde(rename_all = "snake_case")]
 pub enum BlockKind {
     Heading,
+    /// A table's header row: context for the rows below, not a statement of its own.
+    TableHeader,
     Paragraph,
     ListItem,
     TableRow,

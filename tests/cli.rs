@@ -278,3 +278,52 @@ fn json_contract_on_the_dev_set() {
     }
     assert_eq!(a, b, "the review is not deterministic");
 }
+
+/// One small document per kind of false evidence; each must be refused with its reason and none may
+/// evidence the clause (5.5.1, static analysis against the coding standard).
+#[test]
+fn every_kind_of_false_evidence_is_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let p = tmp.path();
+    let para = "Every merge request runs Semgrep with rules mapped to the secure coding standard.";
+    write(p, "negated.md", b"# WI-1 Build\n\n## Static analysis\n\nStatic code analysis with Semgrep against the secure coding standard is not yet performed.\n");
+    write(p, "future.md", b"# WI-2 Build\n\n## Static analysis\n\nFrom Q3 2027 every merge request will run Semgrep with rules mapped to the secure coding standard.\n");
+    write(
+        p,
+        "placeholder.md",
+        b"# WI-3 Build\n\n## Static analysis\n\n[Describe how static analysis is run against your secure coding standard]\n",
+    );
+    write(
+        p,
+        "WI-4 Build v0.2 DRAFT.md",
+        format!("# WI-4 Build\n\n| Status | Draft |\n|---|---|\n\n## Static analysis\n\n{para}\n").as_bytes(),
+    );
+    write(
+        p,
+        "WI-5 Build.md",
+        format!("# WI-5 Build\n\n| Status | Superseded by WI-9 |\n|---|---|\n\n## Static analysis\n\n{para}\n").as_bytes(),
+    );
+    write(p, "GL-1 Glossary.md", b"# GL-1 Glossary\n\n## Terms and definitions\n\nStatic analysis means examining source code against the secure coding standard without running it, e.g. with Semgrep.\n");
+    write(p, "Static Analysis Report.md", b"# Cafeteria menu\n\nSoup of the day: tomato. Dessert: apple pie.\n");
+    write(p, "Code Review Checklist.pdf", b"");
+    let v = review_json(p, &[]);
+    let c = v["clauses"].as_array().expect("clauses").iter().find(|c| c["id"] == "5.5.1").expect("5.5.1");
+    let c5 = c["constraints"].as_array().expect("constraints").iter().find(|k| k["id"] == "5.5.1-c5").expect("c5");
+    assert_eq!(c5["status"], "not_covered", "{c5:#}");
+    let rejected = c["rejected"].as_array().expect("rejected");
+    for (doc, reason) in [
+        ("negated.md", "negated"),
+        ("future.md", "future"),
+        ("placeholder.md", "placeholder"),
+        ("WI-4 Build v0.2 DRAFT.md", "draft"),
+        ("WI-5 Build.md", "superseded"),
+        ("GL-1 Glossary.md", "glossary"),
+        ("Static Analysis Report.md", "name_only"),
+        ("Code Review Checklist.pdf", "no_text"),
+    ] {
+        assert!(
+            rejected.iter().any(|r| r["document"] == doc && r["reason"] == reason),
+            "{doc} should be refused as {reason}: {rejected:#?}"
+        );
+    }
+}

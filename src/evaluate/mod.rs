@@ -86,7 +86,7 @@ impl<'a> Corpus<'a> {
                 continue;
             }
             for (bi, block) in doc.extracted.blocks.iter().enumerate() {
-                if block.kind == BlockKind::Heading {
+                if matches!(block.kind, BlockKind::Heading | BlockKind::TableHeader) {
                     continue;
                 }
                 let in_text: Vec<regex::Match<'_>> = group.find_all(&block.text).collect();

@@ -81,10 +81,17 @@ pub(crate) fn extract(text: &str) -> (Blocks, Option<String>) {
                 flush(&mut out, &mut buf, start_line, item_depth > 0);
                 header.clear();
             }
-            Event::Start(Tag::TableHead) => in_table_head = true,
+            Event::Start(Tag::TableHead) => {
+                in_table_head = true;
+                start_line = line_of(range.start);
+            }
             Event::End(TagEnd::TableHead) => {
                 in_table_head = false;
                 header = std::mem::take(&mut row);
+                // The header row is a passage too: small tables often carry data in it ("| Status | Draft |").
+                let text = header.iter().map(|c| c.trim()).collect::<Vec<_>>().join(" | ");
+                let loc = out.section(Some(start_line));
+                out.push(BlockKind::TableHeader, &text, loc, "");
             }
             Event::Start(Tag::TableRow) => {
                 row.clear();
@@ -173,8 +180,9 @@ mod tests {
         assert_eq!(b[1].text, "First para continues.");
         assert_eq!(b[1].context, "1 Purpose");
         assert_eq!(b[1].locator.to_string(), "§ 1 Purpose (line 7)");
-        let row = b.iter().find(|b| b.kind == BlockKind::TableRow).expect("row");
-        assert_eq!(row.text, "x | y");
+        let head = b.iter().find(|b| b.kind == BlockKind::TableHeader).expect("header row");
+        assert_eq!((head.text.as_str(), head.locator.to_string()), ("A | B", "§ 1.1 Table (line 12)".to_string()));
+        let row = b.iter().find(|b| b.text == "x | y").expect("row");
         assert_eq!((row.context.as_str(), row.header.as_str()), ("1.1 Table", "A | B"));
         assert_eq!(row.locator.to_string(), "§ 1.1 Table (line 14)");
         assert_eq!(b.iter().filter(|b| b.kind == BlockKind::ListItem).count(), 2);

@@ -93,7 +93,7 @@ fn table_rows(out: &mut Blocks, sheet: &str, rows: &[(u32, Vec<(u32, String)>)])
         let loc = Locator::Cell { sheet: sheet.to_string(), cell: format!("{}{}", column_name(first_col), r + 1) };
         if Some(i) == header_idx {
             header = text.clone();
-            out.push(BlockKind::TableRow, &text, loc, "");
+            out.push(BlockKind::TableHeader, &text, loc, "");
             continue;
         }
         out.push(BlockKind::TableRow, &text, loc, &header);
