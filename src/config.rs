@@ -9,13 +9,24 @@ use std::path::Path;
 
 /// The conformance route of IEC 81001-5-1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
 pub enum Route {
     /// Clauses 4 to 9.
     #[default]
+    #[serde(rename = "clauses-4-9")]
     Clauses4To9,
     /// Annex F, for transitional health software.
+    #[serde(rename = "annex-f")]
     AnnexF,
+}
+
+impl Route {
+    /// The built-in catalog that implements the route.
+    pub fn catalog_id(self) -> &'static str {
+        match self {
+            Route::Clauses4To9 => "iec-81001-5-1",
+            Route::AnnexF => "iec-81001-5-1-annex-f",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -82,15 +93,6 @@ impl ReviewConfig {
             && p.trim().is_empty()
         {
             return Err(ConfigError { file: file.into(), key: "product".into(), message: "must not be empty".into() });
-        }
-        if self.route == Route::AnnexF {
-            return Err(ConfigError {
-                file: file.into(),
-                key: "route".into(),
-                message:
-                    "the Annex F (transitional health software) route is not in this catalog version; use clauses-4-to9 or omit the key"
-                        .into(),
-            });
         }
         Ok(())
     }

@@ -81,6 +81,8 @@ pub struct Review {
     pub product: String,
     pub product_inferred: bool,
     pub manufacturer: Option<String>,
+    /// FDA "cyber device" as declared in the configuration.
+    pub cyber_device: Option<bool>,
     pub root: String,
     pub started: String,
     pub finished: String,

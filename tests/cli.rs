@@ -327,3 +327,36 @@ fn every_kind_of_false_evidence_is_refused() {
         );
     }
 }
+
+/// Applicability from `crosswalk.toml`: ISH1 item classes and declared not-applicable clauses, with the
+/// justification in every report; the route picks the catalog; a bad key is named.
+#[test]
+fn applicability_from_the_configuration() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let pack = tmp.path().join("pack");
+    write(&pack, "a.md", GOOD.as_bytes());
+    write(
+        &pack,
+        "crosswalk.toml",
+        b"product = \"Widget\"\nmanufacturer = \"Widget Co\"\ncyber-device = true\nitem-classes = [\"supported\", \"required\"]\n\n[not-applicable]\n\"5.8.7\" = \"Cloud-only service: nothing is installed at the customer, so there is nothing to decommission.\"\n",
+    );
+    let v = review_json(&pack, &[]);
+    let clause = |id: &str| v["clauses"].as_array().expect("clauses").iter().find(|c| c["id"] == id).cloned().expect("clause");
+    assert_eq!(clause("5.8.7")["verdict"], "not_applicable");
+    assert!(clause("5.8.7")["justification"].as_str().expect("j").starts_with("Cloud-only service"));
+    for id in ["6.3.2", "6.3.3"] {
+        assert_eq!(clause(id)["verdict"], "not_applicable", "{id} applies to maintained items only");
+        assert!(clause(id)["justification"].as_str().expect("j").contains("maintained"));
+    }
+    assert_ne!(clause("6.3.1")["verdict"], "not_applicable", "6.3.1 applies to supported items");
+    assert_eq!(v["summary"]["not_applicable"], 3);
+    let md = stdout(&run(&["review", pack.to_str().expect("utf-8"), "--quiet", "--format", "md"]));
+    assert!(md.contains("FDA cyber device | yes") && md.contains("Not applicable: 5.8.7 | Cloud-only service"), "{md}");
+    let term = stdout(&run(&["review", pack.to_str().expect("utf-8"), "--quiet"]));
+    assert!(term.contains("Not applicable 5.8.7: Cloud-only service"), "{term}");
+
+    write(&pack, "crosswalk.toml", b"route = \"annex-g\"\n");
+    let o = run(&["review", pack.to_str().expect("utf-8"), "--quiet"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("crosswalk.toml: route:") || stderr(&o).contains("annex-g"), "{}", stderr(&o));
+}

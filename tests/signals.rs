@@ -2,7 +2,7 @@
 //! constraints must fire, or must not (optionally with the refusal reason). Every clause of the catalog
 //! must have at least one case of each kind.
 
-use crosswalk::catalog::{Catalog, load_builtin};
+use crosswalk::catalog::{Catalog, builtin_ids, load_builtin};
 use crosswalk::evaluate::{Settings, evaluate};
 use crosswalk::model::{DocStatus, Document};
 use serde::Deserialize;
@@ -12,6 +12,9 @@ use std::path::Path;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Fixture {
+    /// The built-in catalog the clause belongs to (default: clauses 4–9).
+    #[serde(default = "default_catalog")]
+    catalog: String,
     clause: String,
     #[serde(rename = "case")]
     cases: Vec<Case>,
@@ -27,6 +30,10 @@ struct Case {
     text: String,
 }
 
+fn default_catalog() -> String {
+    "iec-81001-5-1".into()
+}
+
 fn document(text: &str) -> Document {
     let (format, extracted) = crosswalk::extract::extract("fixture.md", text.as_bytes()).expect("fixture text extracts");
     Document {
@@ -40,8 +47,8 @@ fn document(text: &str) -> Document {
     }
 }
 
-fn catalog() -> Catalog {
-    load_builtin("iec-81001-5-1").expect("built-in catalog loads")
+fn catalog(id: &str) -> Catalog {
+    load_builtin(id).expect("built-in catalog loads")
 }
 
 fn fixtures() -> Vec<(String, Fixture)> {
@@ -62,15 +69,16 @@ fn fixtures() -> Vec<(String, Fixture)> {
 
 #[test]
 fn every_signal_fixture_behaves() {
-    let catalog = catalog();
+    let catalogs: BTreeMap<&str, Catalog> = builtin_ids().into_iter().map(|id| (id, catalog(id))).collect();
     let settings = Settings { product: "FixtureProduct".into(), ..Settings::default() };
     let mut failures = Vec::new();
     let mut n = 0;
     for (file, fixture) in fixtures() {
+        let catalog = catalogs.get(fixture.catalog.as_str()).unwrap_or_else(|| panic!("{file}: unknown catalog {}", fixture.catalog));
         assert!(catalog.clause(&fixture.clause).is_some(), "{file}: clause {} not in catalog", fixture.clause);
         for (i, case) in fixture.cases.iter().enumerate() {
             n += 1;
-            let review = evaluate(&catalog, vec![document(&case.text)], &settings);
+            let review = evaluate(catalog, vec![document(&case.text)], &settings);
             let clause = review.clauses.iter().find(|c| c.id == fixture.clause).expect("clause in review");
             let Some(result) = clause.constraints.iter().find(|c| c.id == case.constraint) else {
                 failures.push(format!("{file} case {i}: no constraint {}", case.constraint));
@@ -104,15 +112,20 @@ fn every_signal_fixture_behaves() {
 
 #[test]
 fn every_clause_has_positive_and_negative_fixtures() {
-    let catalog = catalog();
-    let mut kinds: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut kinds: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
     for (_, f) in fixtures() {
-        let e = kinds.entry(f.clause.clone()).or_default();
+        let e = kinds.entry((f.catalog.clone(), f.clause.clone())).or_default();
         for c in &f.cases {
             if c.expect == "covered" { e.0 += 1 } else { e.1 += 1 }
         }
     }
-    let lacking: Vec<String> =
-        catalog.clauses.iter().filter(|c| kinds.get(&c.id).is_none_or(|(p, n)| *p == 0 || *n == 0)).map(|c| c.id.clone()).collect();
+    let mut lacking: Vec<String> = Vec::new();
+    for id in builtin_ids() {
+        for c in &catalog(id).clauses {
+            if kinds.get(&(id.to_string(), c.id.clone())).is_none_or(|(p, n)| *p == 0 || *n == 0) {
+                lacking.push(format!("{id} {}", c.id));
+            }
+        }
+    }
     assert!(lacking.is_empty(), "clauses without both a positive and a negative fixture: {lacking:?}");
 }

@@ -23,6 +23,13 @@ fn err(file: &str, field: impl Into<String>, message: impl Into<String>) -> Cata
     CatalogError { file: file.to_string(), field: field.into(), message: message.into() }
 }
 
+/// The ids of the catalogs shipped inside the binary.
+pub fn builtin_ids() -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = BUILTIN.iter().map(|(cat, _, _)| *cat).collect();
+    ids.dedup();
+    ids
+}
+
 /// The catalog shipped inside the binary (`catalog/<id>/`).
 pub fn load_builtin(id: &str) -> Result<Catalog, CatalogError> {
     let files: Vec<(String, String)> = BUILTIN
@@ -138,9 +145,9 @@ fn crosswalk_shape(framework: &str) -> Option<&'static str> {
 const PLACEHOLDERS: &[&str] = &["{product}", "{documents}", "{manufacturer}"];
 
 fn validate_clause(path: &str, raw: RawClause, constraint_ids: &mut BTreeSet<String>) -> Result<Clause, CatalogError> {
-    let id_shape = Regex::new(r"^\d{1,2}(\.\d{1,2}){0,3}$").expect("static regex");
+    let id_shape = Regex::new(r"^(\d{1,2}|[A-H])(\.\d{1,2}){0,3}$").expect("static regex");
     if !id_shape.is_match(&raw.id) {
-        return Err(err(path, "id", format!("{:?} is not a clause number like 5.5.1", raw.id)));
+        return Err(err(path, "id", format!("{:?} is not a clause number like 5.5.1 or F.2", raw.id)));
     }
     let stem = file_name(path).trim_end_matches(".toml");
     if stem != raw.id {

@@ -6,7 +6,7 @@ mod load;
 mod schema;
 mod terms;
 
-pub use load::{CatalogError, load_builtin, load_dir};
+pub use load::{CatalogError, builtin_ids, load_builtin, load_dir};
 pub use terms::{TermGroup, compile_group};
 
 use std::collections::BTreeMap;

@@ -1,7 +1,6 @@
 //! `crosswalk review PATH`: resolve arguments and configuration into a request, run it, write the report.
 
 use super::args::{FailOn, ReviewArgs};
-use super::catalog_cmd;
 use anyhow::{Context, bail};
 use crosswalk::config::ReviewConfig;
 use crosswalk::driver::{self, Progress, Quiet, ReviewRequest};
@@ -12,20 +11,23 @@ use std::path::Path;
 use std::time::Duration;
 
 pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<i32> {
-    let catalog = catalog_cmd::load(args.catalog.as_deref()).context("catalog")?;
     let root = args.path.canonicalize().with_context(|| format!("{}: cannot open", args.path.display()))?;
     let config_path = match &args.config {
         Some(p) => Some(p.clone()),
         None => Some(root.join("crosswalk.toml")).filter(|p| root.is_dir() && p.is_file()),
     };
     let config = match &config_path {
-        Some(p) => {
-            let c = ReviewConfig::load(p)?;
-            c.validate(&catalog, &p.display().to_string())?;
-            c
-        }
+        Some(p) => ReviewConfig::load(p)?,
         None => ReviewConfig::default(),
     };
+    // The conformance route picks the built-in catalog (clauses 4–9, or Annex F); --catalog overrides.
+    let catalog = match &args.catalog {
+        Some(dir) => crosswalk::catalog::load_dir(dir).context("catalog")?,
+        None => crosswalk::catalog::load_builtin(config.route.catalog_id()).context("catalog")?,
+    };
+    if let Some(p) = &config_path {
+        config.validate(&catalog, &p.display().to_string())?;
+    }
     if let Some(out) = &args.output {
         refuse_inside(&root, out)?;
     } else if args.format.is_binary() && std::io::stdout().is_terminal() {
@@ -43,6 +45,7 @@ pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<i32> {
         manufacturer: config.manufacturer.clone(),
         not_applicable: config.not_applicable.clone(),
         item_classes: config.item_class_set(),
+        cyber_device: config.cyber_device,
         root: String::new(),
     };
     let exe = std::env::current_exe().context("cannot locate the crosswalk binary for contained extraction")?;

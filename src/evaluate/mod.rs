@@ -27,6 +27,8 @@ pub struct Settings {
     pub not_applicable: BTreeMap<String, String>,
     /// The software item classes the product has; `None` when not declared (every clause applies).
     pub item_classes: Option<BTreeSet<ItemClass>>,
+    /// Whether the product is an FDA "cyber device" (FD&C Act 524B applies); `None` when not declared.
+    pub cyber_device: Option<bool>,
     pub root: String,
 }
 
@@ -340,6 +342,7 @@ pub fn evaluate(catalog: &Catalog, documents: Vec<Document>, settings: &Settings
         product: settings.product.clone(),
         product_inferred: settings.product_inferred,
         manufacturer: settings.manufacturer.clone(),
+        cyber_device: settings.cyber_device,
         root: settings.root.clone(),
         started: String::new(),
         finished: String::new(),

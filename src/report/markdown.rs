@@ -49,6 +49,12 @@ pub fn render(review: &Review, catalog: &Catalog) -> String {
     if let Some(m) = &review.manufacturer {
         let _ = writeln!(s, "| Manufacturer | {} |", esc(m));
     }
+    if let Some(cd) = review.cyber_device {
+        let _ = writeln!(s, "| FDA cyber device | {} |", if cd { "yes — FD&C Act §524B applies" } else { "no" });
+    }
+    for (id, why) in &review.not_applicable {
+        let _ = writeln!(s, "| Not applicable: {id} | {} |", esc(why));
+    }
     let _ = writeln!(s, "| Reviewed folder | `{}` |", review.root.replace('`', "'"));
     let _ = writeln!(s, "| Review started / finished | {} / {} |", review.started, review.finished);
     let _ = writeln!(s, "| Tool | crosswalk {} |", env!("CARGO_PKG_VERSION"));

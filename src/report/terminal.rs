@@ -44,6 +44,16 @@ pub fn render(review: &Review) -> String {
     let gaps: usize = review.clauses.iter().map(|c| c.gaps.len()).sum();
     let critical: usize = review.clauses.iter().flat_map(|c| &c.gaps).filter(|g| g.severity == crate::catalog::Severity::Critical).count();
     let _ = writeln!(s, "{gaps} gaps ({critical} critical)");
+    if let Some(cd) = review.cyber_device {
+        let _ = writeln!(
+            s,
+            "FDA cyber device: {}",
+            if cd { "yes — FD&C Act §524B applies (see `crosswalk catalog map --to 524b`)" } else { "no (declared)" }
+        );
+    }
+    for (id, why) in &review.not_applicable {
+        let _ = writeln!(s, "Not applicable {id}: {why}");
+    }
     let refusals = review.refusals_by_reason();
     if !refusals.is_empty() {
         let parts: Vec<String> = refusals.iter().map(|(r, n)| format!("{n} {}", r.as_str())).collect();
