@@ -17,3 +17,4 @@ pub mod model;
 pub mod report;
 pub mod review;
 pub mod sources;
+pub mod web;

@@ -21,6 +21,8 @@ pub(crate) enum Command {
     Review(ReviewArgs),
     /// List, show or check the clause catalog.
     Catalog(CatalogArgs),
+    /// Run the local web app: browse the catalog, review documents in the browser, keep history.
+    Serve(ServeArgs),
     /// Compare two JSON reviews: verdicts changed, evidence gained or lost, documents changed.
     Diff(DiffArgs),
     /// Score a review of a labelled pack (a folder with labels.toml) against its labels.
@@ -97,6 +99,28 @@ pub(crate) enum CatalogCommand {
         #[arg(long)]
         to: String,
     },
+}
+
+#[derive(Args)]
+pub(crate) struct ServeArgs {
+    /// Address to bind; anything but loopback requires --token.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub(crate) bind: std::net::IpAddr,
+    /// Port (0 picks a free one; the URL is printed).
+    #[arg(long, default_value_t = 8080)]
+    pub(crate) port: u16,
+    /// Access token every request must carry (or set CROSSWALK_TOKEN).
+    #[arg(long, env = "CROSSWALK_TOKEN", hide_env_values = true)]
+    pub(crate) token: Option<String>,
+    /// Where reviews and their documents are stored (default: the user's data folder).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// A folder the browser may ask to review, read-only (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) allow_dir: Vec<PathBuf>,
+    /// Use the catalog in DIR instead of the built-in one.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) catalog: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]

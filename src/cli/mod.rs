@@ -7,6 +7,7 @@ mod diff_cmd;
 mod eval_cmd;
 mod progress;
 mod review_cmd;
+mod serve_cmd;
 
 use clap::Parser;
 use std::io::Write as _;
@@ -18,6 +19,7 @@ pub(crate) fn main() -> i32 {
         args::Command::Catalog(a) => catalog_cmd::run(a),
         args::Command::Eval(a) => eval_cmd::run(a),
         args::Command::Diff(a) => diff_cmd::run(a),
+        args::Command::Serve(a) => serve_cmd::run(a),
         args::Command::Extract(a) => Ok(crosswalk::extract::isolate::child_main(&a.path, &a.name, a.memory)),
     };
     match result {

@@ -18,60 +18,60 @@ pub enum Detail {
     Full,
 }
 
-struct EvView {
-    quote: String,
-    doc_id: String,
-    path: String,
-    locator: String,
-    score: String,
+pub(crate) struct EvView {
+    pub(crate) quote: String,
+    pub(crate) doc_id: String,
+    pub(crate) path: String,
+    pub(crate) locator: String,
+    pub(crate) score: String,
 }
 
-struct ConsView {
-    id: String,
-    text: String,
-    covered: bool,
-    evidence: Vec<EvView>,
+pub(crate) struct ConsView {
+    pub(crate) id: String,
+    pub(crate) text: String,
+    pub(crate) covered: bool,
+    pub(crate) evidence: Vec<EvView>,
     /// Further passages cited in the JSON/XLSX reports but not printed here.
-    more: usize,
+    pub(crate) more: usize,
 }
 
 /// Quotes printed per constraint; the JSON and XLSX reports carry them all.
 const QUOTES_SHOWN: usize = 2;
 
-struct RejView {
-    quote: String,
-    reason: &'static str,
-    explain: &'static str,
-    doc_id: String,
-    path: String,
-    locator: String,
+pub(crate) struct RejView {
+    pub(crate) quote: String,
+    pub(crate) reason: &'static str,
+    pub(crate) explain: &'static str,
+    pub(crate) doc_id: String,
+    pub(crate) path: String,
+    pub(crate) locator: String,
 }
 
-struct GapView {
-    clause: String,
-    title: String,
-    severity: &'static str,
-    description: String,
-    remedy: String,
+pub(crate) struct GapView {
+    pub(crate) clause: String,
+    pub(crate) title: String,
+    pub(crate) severity: &'static str,
+    pub(crate) description: String,
+    pub(crate) remedy: String,
 }
 
-struct ClauseView {
-    id: String,
-    anchor: String,
-    title: String,
-    verdict: &'static str,
-    verdict_label: &'static str,
-    covered: usize,
-    total: usize,
-    requirement: String,
-    confidence: &'static str,
-    title_status: &'static str,
-    justification: String,
-    constraints: Vec<ConsView>,
-    rejected: Vec<RejView>,
-    gaps: Vec<GapView>,
-    defense: Option<String>,
-    maps: Vec<(String, String)>,
+pub(crate) struct ClauseView {
+    pub(crate) id: String,
+    pub(crate) anchor: String,
+    pub(crate) title: String,
+    pub(crate) verdict: &'static str,
+    pub(crate) verdict_label: &'static str,
+    pub(crate) covered: usize,
+    pub(crate) total: usize,
+    pub(crate) requirement: String,
+    pub(crate) confidence: &'static str,
+    pub(crate) title_status: &'static str,
+    pub(crate) justification: String,
+    pub(crate) constraints: Vec<ConsView>,
+    pub(crate) rejected: Vec<RejView>,
+    pub(crate) gaps: Vec<GapView>,
+    pub(crate) defense: Option<String>,
+    pub(crate) maps: Vec<(String, String)>,
 }
 
 struct GroupView {
@@ -235,12 +235,85 @@ fn idx(v: Verdict) -> usize {
     }
 }
 
+/// The view of one clause result, shared by the HTML report and the web app; at most `quotes` quotes are
+/// shown per constraint.
+pub(crate) fn clause_view(review: &Review, catalog: &Catalog, c: &crate::review::ClauseResult, quotes: usize) -> ClauseView {
+    let cl = catalog.clause(&c.id);
+    let gaps: Vec<GapView> = c
+        .gaps
+        .iter()
+        .map(|g| GapView {
+            clause: c.id.clone(),
+            title: g.title.clone(),
+            severity: g.severity.as_str(),
+            description: g.description.clone(),
+            remedy: g.remedy.clone(),
+        })
+        .collect();
+    ClauseView {
+        id: c.id.clone(),
+        anchor: format!("clause-{}", c.id.replace('.', "-")),
+        title: c.title.clone(),
+        verdict: c.verdict.as_str(),
+        verdict_label: verdict_label(c.verdict),
+        covered: c.constraints.iter().filter(|k| k.covered).count(),
+        total: c.constraints.len(),
+        requirement: cl.map(|x| x.requirement.clone()).unwrap_or_default(),
+        confidence: cl.map(|x| x.confidence.as_str()).unwrap_or(""),
+        title_status: cl.map(|x| x.title_status.as_str()).unwrap_or("confirmed"),
+        justification: c.justification.clone(),
+        constraints: c
+            .constraints
+            .iter()
+            .map(|k| ConsView {
+                id: k.id.clone(),
+                text: k.text.clone(),
+                covered: k.covered,
+                more: k.evidence.len().saturating_sub(quotes),
+                evidence: k
+                    .evidence
+                    .iter()
+                    .take(quotes)
+                    .map(|e| EvView {
+                        quote: review.quote(e).to_string(),
+                        doc_id: review.documents[e.doc].display_id(),
+                        path: review.documents[e.doc].path.clone(),
+                        locator: review.locator(e.doc, Some(e.block)),
+                        score: format!("{:.2}", e.score),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        rejected: c
+            .rejected
+            .iter()
+            .map(|r| RejView {
+                quote: review.rejection_quote(r).to_string(),
+                reason: r.reason.as_str(),
+                explain: r.reason.explain(),
+                doc_id: review.documents[r.doc].display_id(),
+                path: review.documents[r.doc].path.clone(),
+                locator: review.locator(r.doc, r.block),
+            })
+            .collect(),
+        gaps,
+        defense: c.audit_defense.clone(),
+        maps: cl
+            .map(|x| {
+                FRAMEWORKS
+                    .iter()
+                    .filter_map(|(key, name)| x.crosswalk.get(*key).filter(|v| !v.is_empty()).map(|v| (name.to_string(), v.join(", "))))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
 pub fn render(review: &Review, catalog: &Catalog, detail: Detail) -> String {
     let mut groups: Vec<GroupView> = Vec::new();
     let mut chart_rows: Vec<(String, [usize; 4])> = Vec::new();
     let mut all_gaps = Vec::new();
     for c in &review.clauses {
-        let cl = catalog.clause(&c.id);
         let group = catalog.top_group(&c.id);
         if groups.last().is_none_or(|g| g.title != group) {
             groups.push(GroupView { title: group.clone(), clauses: vec![] });
@@ -249,17 +322,6 @@ pub fn render(review: &Review, catalog: &Catalog, detail: Detail) -> String {
         if let Some(row) = chart_rows.last_mut() {
             row.1[idx(c.verdict)] += 1;
         }
-        let gaps: Vec<GapView> = c
-            .gaps
-            .iter()
-            .map(|g| GapView {
-                clause: c.id.clone(),
-                title: g.title.clone(),
-                severity: g.severity.as_str(),
-                description: g.description.clone(),
-                remedy: g.remedy.clone(),
-            })
-            .collect();
         for g in &c.gaps {
             all_gaps.push((
                 g.severity,
@@ -273,63 +335,7 @@ pub fn render(review: &Review, catalog: &Catalog, detail: Detail) -> String {
                 },
             ));
         }
-        let view = ClauseView {
-            id: c.id.clone(),
-            anchor: format!("clause-{}", c.id.replace('.', "-")),
-            title: c.title.clone(),
-            verdict: c.verdict.as_str(),
-            verdict_label: verdict_label(c.verdict),
-            covered: c.constraints.iter().filter(|k| k.covered).count(),
-            total: c.constraints.len(),
-            requirement: cl.map(|x| x.requirement.clone()).unwrap_or_default(),
-            confidence: cl.map(|x| x.confidence.as_str()).unwrap_or(""),
-            title_status: cl.map(|x| x.title_status.as_str()).unwrap_or("confirmed"),
-            justification: c.justification.clone(),
-            constraints: c
-                .constraints
-                .iter()
-                .map(|k| ConsView {
-                    id: k.id.clone(),
-                    text: k.text.clone(),
-                    covered: k.covered,
-                    more: k.evidence.len().saturating_sub(QUOTES_SHOWN),
-                    evidence: k
-                        .evidence
-                        .iter()
-                        .take(QUOTES_SHOWN)
-                        .map(|e| EvView {
-                            quote: review.quote(e).to_string(),
-                            doc_id: review.documents[e.doc].display_id(),
-                            path: review.documents[e.doc].path.clone(),
-                            locator: review.locator(e.doc, Some(e.block)),
-                            score: format!("{:.2}", e.score),
-                        })
-                        .collect(),
-                })
-                .collect(),
-            rejected: c
-                .rejected
-                .iter()
-                .map(|r| RejView {
-                    quote: review.rejection_quote(r).to_string(),
-                    reason: r.reason.as_str(),
-                    explain: r.reason.explain(),
-                    doc_id: review.documents[r.doc].display_id(),
-                    path: review.documents[r.doc].path.clone(),
-                    locator: review.locator(r.doc, r.block),
-                })
-                .collect(),
-            gaps,
-            defense: c.audit_defense.clone(),
-            maps: cl
-                .map(|x| {
-                    FRAMEWORKS
-                        .iter()
-                        .filter_map(|(key, name)| x.crosswalk.get(*key).filter(|v| !v.is_empty()).map(|v| (name.to_string(), v.join(", "))))
-                        .collect()
-                })
-                .unwrap_or_default(),
-        };
+        let view = clause_view(review, catalog, c, QUOTES_SHOWN);
         if let Some(g) = groups.last_mut() {
             g.clauses.push(view);
         }

@@ -1,0 +1,682 @@
+//! Request handlers and their askama templates (`templates/web/`). Every page is server-rendered; the
+//! only script polls a running review's progress.
+
+use super::{AppState, Job, upload};
+use crate::catalog::{FRAMEWORKS, framework};
+use crate::driver::{self, Progress, ReviewRequest};
+use crate::evaluate::Settings;
+use crate::extract::isolate::Isolation;
+use crate::model::DocStatus;
+use crate::report::html::{ClauseView, Detail, clause_view, verdict_label};
+use crate::report::{ReportFormat, render};
+use crate::review::Review;
+use askama::Template;
+use axum::body::Body;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// An error page; internal causes are logged to stderr, never shown.
+pub(crate) struct AppError(StatusCode, String);
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let page = ErrorPage { version: VERSION, status: self.0.to_string(), message: self.1 };
+        (self.0, Html(page.render().unwrap_or_default())).into_response()
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    eprintln!("crosswalk serve: {e}");
+    AppError(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on the server; the details are in its log.".into())
+}
+
+fn not_found_error(what: &str) -> AppError {
+    AppError(StatusCode::NOT_FOUND, format!("{what} was not found."))
+}
+
+fn html(t: impl Template) -> Result<Response, AppError> {
+    Ok(Html(t.render().map_err(internal)?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "web/error.html")]
+struct ErrorPage {
+    version: &'static str,
+    status: String,
+    message: String,
+}
+
+pub(crate) async fn not_found() -> AppError {
+    not_found_error("This page")
+}
+
+pub(crate) async fn css() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], include_str!("../../assets/app.css"))
+        .into_response()
+}
+
+pub(crate) async fn js() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")],
+        include_str!("../../assets/app.js"),
+    )
+        .into_response()
+}
+
+// ---------------------------------------------------------------- catalog
+
+struct ClauseItem {
+    id: String,
+    title: String,
+    maps: String,
+}
+
+#[derive(Template)]
+#[template(path = "web/index.html")]
+struct IndexPage {
+    version: &'static str,
+    catalog_title: String,
+    clause_count: usize,
+    q: String,
+    framework: String,
+    section: String,
+    filtered: bool,
+    shown: usize,
+    frameworks: Vec<(&'static str, &'static str)>,
+    groups: Vec<(String, Vec<ClauseItem>)>,
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).map(|w| w.to_lowercase()).collect()
+}
+
+/// Full-text search: every query word must occur in the clause's text; hits ranked by occurrences.
+fn search_score(clause: &crate::catalog::Clause, query: &[String]) -> Option<usize> {
+    let mut text = format!("{} {} {} {} {}", clause.id, clause.title, clause.requirement, clause.context, clause.content_match);
+    for c in &clause.constraints {
+        text.push(' ');
+        text.push_str(&c.text);
+    }
+    for g in &clause.gaps {
+        text.push(' ');
+        text.push_str(&g.title);
+        text.push(' ');
+        text.push_str(&g.description);
+    }
+    let text = text.to_lowercase();
+    let mut score = 0;
+    for w in query {
+        let n = text.matches(w.as_str()).count();
+        if n == 0 {
+            return None;
+        }
+        score += n;
+    }
+    Some(score)
+}
+
+pub(crate) async fn index(State(state): State<Arc<AppState>>, Query(params): Query<HashMap<String, String>>) -> Result<Response, AppError> {
+    let q = params.get("q").cloned().unwrap_or_default();
+    let fw_key = params.get("framework").and_then(|f| framework(f)).map(|f| f.0);
+    let section = params.get("section").cloned().unwrap_or_default();
+    let query = words(&q);
+    let catalog = &state.catalog;
+    let mut groups: Vec<(String, Vec<ClauseItem>)> = Vec::new();
+    let mut shown = 0;
+    for c in &catalog.clauses {
+        if !query.is_empty() && search_score(c, &query).is_none() {
+            continue;
+        }
+        if let Some(key) = fw_key {
+            let refs = c.crosswalk.get(key).cloned().unwrap_or_default();
+            if refs.is_empty() || (!section.trim().is_empty() && !refs.iter().any(|r| r.eq_ignore_ascii_case(section.trim()))) {
+                continue;
+            }
+        }
+        shown += 1;
+        let group = catalog.top_group(&c.id);
+        if groups.last().is_none_or(|g| g.0 != group) {
+            groups.push((group, vec![]));
+        }
+        let maps = match fw_key {
+            Some(key) => c.crosswalk.get(key).map(|v| v.join(", ")).unwrap_or_default(),
+            None => c.crosswalk.get("iec-62443-4-1").map(|v| v.join(", ")).unwrap_or_default(),
+        };
+        if let Some(g) = groups.last_mut() {
+            g.1.push(ClauseItem { id: c.id.clone(), title: c.title.clone(), maps });
+        }
+    }
+    html(IndexPage {
+        version: VERSION,
+        catalog_title: catalog.title.clone(),
+        clause_count: catalog.clauses.len(),
+        filtered: !query.is_empty() || fw_key.is_some(),
+        q,
+        framework: fw_key.unwrap_or("").to_string(),
+        section,
+        shown,
+        frameworks: FRAMEWORKS.to_vec(),
+        groups,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "web/clause.html")]
+struct ClausePage {
+    version: &'static str,
+    catalog_title: String,
+    group: String,
+    id: String,
+    title: String,
+    title_status: &'static str,
+    confidence: &'static str,
+    maps: Vec<(&'static str, String)>,
+    requirement: String,
+    context: String,
+    constraints: Vec<(String, String, &'static str)>,
+    gaps: Vec<(String, &'static str, String, String)>,
+    file_exists: String,
+    content_match: String,
+    defense: String,
+    notice: String,
+}
+
+pub(crate) async fn clause(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, AppError> {
+    let catalog = &state.catalog;
+    let c = catalog.clause(&id).ok_or_else(|| not_found_error(&format!("Clause {id}")))?;
+    html(ClausePage {
+        version: VERSION,
+        catalog_title: catalog.title.clone(),
+        group: catalog.parent_group(&c.id).unwrap_or_else(|| catalog.top_group(&c.id)),
+        id: c.id.clone(),
+        title: c.title.clone(),
+        title_status: c.title_status.as_str(),
+        confidence: c.confidence.as_str(),
+        maps: FRAMEWORKS.iter().filter_map(|(k, n)| c.crosswalk.get(*k).filter(|v| !v.is_empty()).map(|v| (*n, v.join(", ")))).collect(),
+        requirement: c.requirement.clone(),
+        context: c.context.clone(),
+        constraints: c.constraints.iter().map(|k| (k.id.clone(), k.text.clone(), k.confidence.as_str())).collect(),
+        gaps: c.gaps.iter().map(|g| (g.title.clone(), g.severity.as_str(), g.description.clone(), g.remedy.clone())).collect(),
+        file_exists: c.file_exists.as_str().to_string(),
+        content_match: c.content_match.clone(),
+        defense: c
+            .audit_defense
+            .replace("{product}", "[your product]")
+            .replace("{documents}", "[your document IDs]")
+            .replace("{manufacturer}", "[your company]"),
+        notice: catalog.notice.clone(),
+    })
+}
+
+// ---------------------------------------------------------------- starting a review
+
+#[derive(Template)]
+#[template(path = "web/new.html")]
+struct NewPage {
+    version: &'static str,
+    csrf: String,
+    clause: Option<String>,
+    allowed_dirs: Vec<String>,
+    max_mb: u64,
+    max_files: usize,
+}
+
+pub(crate) async fn new_review(
+    State(state): State<Arc<AppState>>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let clause = params.get("clause").filter(|c| state.catalog.clause(c).is_some()).cloned();
+    html(NewPage {
+        version: VERSION,
+        csrf: state.csrf.clone(),
+        clause,
+        allowed_dirs: state.config.allow_dirs.iter().map(|d| d.display().to_string()).collect(),
+        max_mb: state.config.limits.max_total >> 20,
+        max_files: state.config.limits.max_files,
+    })
+}
+
+fn new_id() -> String {
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let stamp: String = now.chars().filter(|c| c.is_ascii_digit()).take(14).collect();
+    format!("{stamp}-{}", &super::random_hex()[..8])
+}
+
+fn bad_request(msg: impl Into<String>) -> AppError {
+    AppError(StatusCode::BAD_REQUEST, msg.into())
+}
+
+pub(crate) async fn start_review(State(state): State<Arc<AppState>>, mut form: Multipart) -> Result<Response, AppError> {
+    let id = new_id();
+    let dir = state.store.review_dir(&id);
+    let docs = dir.join("docs");
+    std::fs::create_dir_all(&docs).map_err(internal)?;
+    let result = receive(&state, &mut form, &dir, &docs).await;
+    let (label, product, clause) = match result {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(e);
+        }
+    };
+    let created = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    state.store.insert(&id, &created, &label).map_err(internal)?;
+    if let Ok(mut jobs) = state.jobs.lock() {
+        jobs.insert(id.clone(), Job::default());
+    }
+    let state2 = state.clone();
+    let id2 = id.clone();
+    tokio::task::spawn_blocking(move || run_job(&state2, &id2, product));
+    let target = match clause {
+        Some(c) => format!("/reviews/{id}?focus={c}"),
+        None => format!("/reviews/{id}"),
+    };
+    Ok(Redirect::to(&target).into_response())
+}
+
+/// Read the form: CSRF token first-class, files streamed to disk with limits.
+async fn receive(
+    state: &AppState,
+    form: &mut Multipart,
+    dir: &std::path::Path,
+    docs: &std::path::Path,
+) -> Result<(String, String, Option<String>), AppError> {
+    let limits = state.config.limits;
+    let mut budget = upload::Budget::default();
+    let (mut label, mut product, mut clause, mut csrf, mut allowed) = (String::new(), String::new(), None, String::new(), None);
+    let mut zips = Vec::new();
+    let mut uploaded = 0usize;
+    while let Some(mut field) = form.next_field().await.map_err(|e| bad_request(format!("the upload could not be read: {e}")))? {
+        let name = field.name().unwrap_or("").to_string();
+        match name.as_str() {
+            "files" => {
+                let Some(file_name) = field.file_name().map(str::to_string).filter(|n| !n.is_empty()) else { continue };
+                let rel = upload::safe_relative(&file_name)
+                    .ok_or_else(|| bad_request(upload::UploadError::Escapes(file_name.clone()).to_string()))?;
+                let is_zip = file_name.to_ascii_lowercase().ends_with(".zip");
+                let target = if is_zip { dir.join(format!("upload-{}.zip", zips.len())) } else { docs.join(&rel) };
+                if let Some(parent) = target.parent() {
+                    std::fs::create_dir_all(parent).map_err(internal)?;
+                }
+                let mut out = std::fs::File::create(&target).map_err(internal)?;
+                let mut size = 0u64;
+                while let Some(chunk) = field.chunk().await.map_err(|e| bad_request(format!("the upload could not be read: {e}")))? {
+                    size += chunk.len() as u64;
+                    if size > limits.max_file {
+                        return Err(bad_request(format!("{file_name}: larger than {} MB", limits.max_file >> 20)));
+                    }
+                    std::io::Write::write_all(&mut out, &chunk).map_err(internal)?;
+                }
+                if is_zip {
+                    zips.push(target);
+                } else {
+                    budget.add(&limits, &file_name, size).map_err(|e| bad_request(e.to_string()))?;
+                }
+                uploaded += 1;
+            }
+            _ => {
+                let value = field.text().await.map_err(|e| bad_request(format!("the form could not be read: {e}")))?;
+                let value: String = value.chars().filter(|c| !c.is_control()).take(200).collect();
+                match name.as_str() {
+                    "csrf" => csrf = value,
+                    "label" => label = value.trim().to_string(),
+                    "product" => product = value.trim().to_string(),
+                    "clause" => clause = state.catalog.clause(&value).map(|c| c.id.clone()),
+                    "dir" => allowed = value.parse::<usize>().ok(),
+                    _ => {}
+                }
+            }
+        }
+    }
+    if !state.check_csrf(&csrf) {
+        return Err(AppError(
+            StatusCode::FORBIDDEN,
+            "The form has expired or did not come from this server; reload the page and try again.".into(),
+        ));
+    }
+    for z in &zips {
+        upload::unzip(z, docs, &limits, &mut budget).map_err(|e| bad_request(e.to_string()))?;
+        let _ = std::fs::remove_file(z);
+    }
+    let mut source = format!("{uploaded} uploaded files");
+    if let Some(i) = allowed {
+        let Some(src) = state.config.allow_dirs.get(i) else { return Err(bad_request("unknown folder")) };
+        let n = upload::copy_allowed(src, docs, &limits).map_err(|e| bad_request(e.to_string()))?;
+        source = src.display().to_string();
+        uploaded += n;
+    }
+    if uploaded == 0 {
+        return Err(bad_request(upload::UploadError::Empty.to_string()));
+    }
+    if label.is_empty() {
+        label = format!("Review of {source}");
+    }
+    Ok((label, product, clause))
+}
+
+struct JobProgress<'a> {
+    state: &'a AppState,
+    id: &'a str,
+}
+
+impl Progress for JobProgress<'_> {
+    fn start(&self, total: usize) {
+        if let Ok(mut jobs) = self.state.jobs.lock() {
+            jobs.entry(self.id.to_string()).or_default().total = total;
+        }
+    }
+    fn file_done(&self, path: &str) {
+        if let Ok(mut jobs) = self.state.jobs.lock() {
+            let j = jobs.entry(self.id.to_string()).or_default();
+            j.done += 1;
+            j.current = path.to_string();
+        }
+    }
+    fn finish(&self) {}
+}
+
+fn request_for(state: &AppState, id: &str, product: String) -> ReviewRequest {
+    let docs = state.store.review_dir(id).join("docs");
+    ReviewRequest {
+        root_display: "uploaded documents".to_string(),
+        root: docs,
+        catalog: (*state.catalog).clone(),
+        settings: Settings { product, ..Settings::default() },
+        isolation: Isolation::child(state.config.exe.clone()),
+        jobs: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+    }
+}
+
+fn run_job(state: &AppState, id: &str, product: String) {
+    let request = request_for(state, id, product);
+    let outcome = driver::run(&request, &JobProgress { state, id });
+    match outcome {
+        Ok(review) => {
+            let json = crate::report::json::render(&review, &state.catalog);
+            let _ = std::fs::write(state.store.review_dir(id).join("review.json"), json);
+            if let Err(e) = state.store.finish(id, &review) {
+                eprintln!("crosswalk serve: {e}");
+            }
+            if let Ok(mut cache) = state.reviews.lock() {
+                if cache.len() >= 8 {
+                    cache.clear();
+                }
+                cache.insert(id.to_string(), Arc::new(review));
+            }
+        }
+        Err(e) => {
+            let _ = state.store.fail(id, &e.to_string());
+        }
+    }
+    if let Ok(mut jobs) = state.jobs.lock() {
+        jobs.remove(id);
+    }
+}
+
+/// A finished review: from memory, else recomputed from its stored documents (same catalog, same
+/// documents, so the same verdicts) with the recorded times.
+fn load_review(state: &AppState, row: &super::store::ReviewRow) -> Result<Arc<Review>, AppError> {
+    if let Some(r) = state.reviews.lock().ok().and_then(|c| c.get(&row.id).cloned()) {
+        return Ok(r);
+    }
+    let request = request_for(state, &row.id, row.product.clone());
+    let mut review = driver::run(&request, &driver::Quiet).map_err(internal)?;
+    review.started = row.started.clone();
+    review.finished = row.finished.clone();
+    let review = Arc::new(review);
+    if let Ok(mut cache) = state.reviews.lock() {
+        if cache.len() >= 8 {
+            cache.clear();
+        }
+        cache.insert(row.id.clone(), review.clone());
+    }
+    Ok(review)
+}
+
+fn row_of(state: &AppState, id: &str) -> Result<super::store::ReviewRow, AppError> {
+    state.store.get(id).map_err(internal)?.ok_or_else(|| not_found_error(&format!("Review {id}")))
+}
+
+// ---------------------------------------------------------------- results
+
+struct ClauseRow {
+    id: String,
+    title: String,
+    verdict: &'static str,
+    verdict_label: &'static str,
+    covered: String,
+    gaps: usize,
+    focus: bool,
+}
+
+#[derive(Template)]
+#[template(path = "web/review.html")]
+struct ReviewPage {
+    version: &'static str,
+    csrf: String,
+    row: super::store::ReviewRow,
+    done: usize,
+    total: usize,
+    skipped: Vec<(String, String)>,
+    clauses: Vec<ClauseRow>,
+    downloads: Vec<(&'static str, &'static str)>,
+    others: Vec<(String, String)>,
+}
+
+const DOWNLOADS: &[(&str, &str)] = &[
+    ("html", "Detailed report (HTML)"),
+    ("summary.html", "Free summary (HTML)"),
+    ("pdf", "Detailed report (PDF)"),
+    ("xlsx", "Traceability matrix (XLSX)"),
+    ("csv", "Traceability matrix (CSV)"),
+    ("md", "Report (Markdown)"),
+    ("json", "Review data (crosswalk JSON)"),
+    ("oscal", "OSCAL assessment results"),
+    ("sarif", "SARIF (one result per gap)"),
+];
+
+pub(crate) async fn review(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let row = row_of(&state, &id)?;
+    let (mut done, mut total) = (0, 0);
+    if let Some(j) = state.jobs.lock().ok().and_then(|j| j.get(&id).cloned()) {
+        (done, total) = (j.done, j.total);
+    }
+    let (mut skipped, mut clauses, mut others) = (vec![], vec![], vec![]);
+    if row.status == "done" {
+        let state2 = state.clone();
+        let row2 = row.clone();
+        let review = tokio::task::spawn_blocking(move || load_review(&state2, &row2)).await.map_err(internal)??;
+        let focus = params.get("focus").cloned().unwrap_or_default();
+        skipped = review
+            .documents
+            .iter()
+            .filter(|d| d.status != DocStatus::Ok)
+            .map(|d| (d.path.clone(), d.reason.clone().unwrap_or_default()))
+            .collect();
+        clauses = review
+            .clauses
+            .iter()
+            .map(|c| ClauseRow {
+                id: c.id.clone(),
+                title: c.title.clone(),
+                verdict: c.verdict.as_str(),
+                verdict_label: verdict_label(c.verdict),
+                covered: format!("{}/{}", c.constraints.iter().filter(|k| k.covered).count(), c.constraints.len()),
+                gaps: c.gaps.len(),
+                focus: c.id == focus,
+            })
+            .collect();
+        others = state
+            .store
+            .list()
+            .map_err(internal)?
+            .into_iter()
+            .filter(|r| r.id != id && r.status == "done")
+            .map(|r| (r.id, format!("{} ({})", r.label, r.created)))
+            .collect();
+    }
+    html(ReviewPage {
+        version: VERSION,
+        csrf: state.csrf.clone(),
+        row,
+        done,
+        total,
+        skipped,
+        clauses,
+        downloads: DOWNLOADS.to_vec(),
+        others,
+    })
+}
+
+pub(crate) async fn status(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, AppError> {
+    let row = row_of(&state, &id)?;
+    let job = state.jobs.lock().ok().and_then(|j| j.get(&id).cloned()).unwrap_or_default();
+    let body = serde_json::json!({"status": row.status, "done": job.done, "total": job.total, "current": job.current});
+    Ok(([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "web/review_clause.html")]
+struct ReviewClausePage {
+    version: &'static str,
+    review_id: String,
+    label: String,
+    c: ClauseView,
+}
+
+pub(crate) async fn review_clause(
+    State(state): State<Arc<AppState>>,
+    Path((id, clause)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let row = row_of(&state, &id)?;
+    if row.status != "done" {
+        return Ok(Redirect::to(&format!("/reviews/{id}")).into_response());
+    }
+    let state2 = state.clone();
+    let row2 = row.clone();
+    let review = tokio::task::spawn_blocking(move || load_review(&state2, &row2)).await.map_err(internal)??;
+    let result = review.clauses.iter().find(|c| c.id == clause).ok_or_else(|| not_found_error(&format!("Clause {clause}")))?;
+    html(ReviewClausePage {
+        version: VERSION,
+        review_id: id,
+        label: row.label,
+        c: clause_view(&review, &state.catalog, result, usize::MAX),
+    })
+}
+
+pub(crate) async fn download(State(state): State<Arc<AppState>>, Path((id, format)): Path<(String, String)>) -> Result<Response, AppError> {
+    let row = row_of(&state, &id)?;
+    if row.status != "done" {
+        return Err(AppError(StatusCode::CONFLICT, "The review is still running.".into()));
+    }
+    let (fmt, detail, ext, mime) = match format.as_str() {
+        "html" => (ReportFormat::Html, Detail::Full, "html", "text/html; charset=utf-8"),
+        "summary.html" => (ReportFormat::Html, Detail::Summary, "summary.html", "text/html; charset=utf-8"),
+        "pdf" => (ReportFormat::Pdf, Detail::Full, "pdf", "application/pdf"),
+        "xlsx" => (ReportFormat::Xlsx, Detail::Full, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        "csv" => (ReportFormat::Csv, Detail::Full, "csv", "text/csv; charset=utf-8"),
+        "md" => (ReportFormat::Md, Detail::Full, "md", "text/markdown; charset=utf-8"),
+        "json" => (ReportFormat::Json, Detail::Full, "json", "application/json"),
+        "oscal" => (ReportFormat::Oscal, Detail::Full, "oscal.json", "application/json"),
+        "sarif" => (ReportFormat::Sarif, Detail::Full, "sarif", "application/sarif+json"),
+        _ => return Err(not_found_error(&format!("Format {format}"))),
+    };
+    let state2 = state.clone();
+    let review = tokio::task::spawn_blocking(move || {
+        let r = load_review(&state2, &row)?;
+        render(fmt, &r, &state2.catalog, detail).map_err(|e| AppError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))
+    })
+    .await
+    .map_err(internal)??;
+    let file = format!("crosswalk-{id}.{ext}");
+    Response::builder()
+        .header(header::CONTENT_TYPE, mime)
+        .header(header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\""))
+        .body(Body::from(review))
+        .map_err(internal)
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct CsrfForm {
+    csrf: String,
+}
+
+pub(crate) async fn delete(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    if !state.check_csrf(&form.csrf) {
+        return Err(AppError(StatusCode::FORBIDDEN, "The form has expired; reload the page and try again.".into()));
+    }
+    if state.jobs.lock().is_ok_and(|j| j.contains_key(&id)) {
+        return Err(AppError(StatusCode::CONFLICT, "The review is still running.".into()));
+    }
+    if !state.store.delete(&id).map_err(internal)? {
+        return Err(not_found_error(&format!("Review {id}")));
+    }
+    if let Ok(mut cache) = state.reviews.lock() {
+        cache.remove(&id);
+    }
+    Ok(Redirect::to("/reviews").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "web/history.html")]
+struct HistoryPage {
+    version: &'static str,
+    rows: Vec<super::store::ReviewRow>,
+}
+
+pub(crate) async fn history(State(state): State<Arc<AppState>>) -> Result<Response, AppError> {
+    html(HistoryPage { version: VERSION, rows: state.store.list().map_err(internal)? })
+}
+
+#[derive(Template)]
+#[template(path = "web/compare.html")]
+struct ComparePage {
+    version: &'static str,
+    a_id: String,
+    a_label: String,
+    b_id: String,
+    b_label: String,
+    verdicts: Vec<(String, String, String, String)>,
+    evidence: Vec<String>,
+    documents: Vec<String>,
+}
+
+pub(crate) async fn compare(
+    State(state): State<Arc<AppState>>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let (Some(a), Some(b)) = (params.get("a"), params.get("b")) else { return Err(bad_request("choose two reviews to compare")) };
+    let (ra, rb) = (row_of(&state, a)?, row_of(&state, b)?);
+    let read = |id: &str| -> Result<serde_json::Value, AppError> {
+        let text = std::fs::read_to_string(state.store.review_dir(id).join("review.json")).map_err(internal)?;
+        serde_json::from_str(&text).map_err(internal)
+    };
+    let d = crate::diff::diff(&read(a)?, &read(b)?, &ra.label, &rb.label).map_err(internal)?;
+    html(ComparePage {
+        version: VERSION,
+        a_id: ra.id,
+        a_label: ra.label,
+        b_id: rb.id,
+        b_label: rb.label,
+        verdicts: d.verdicts.iter().map(|v| (v.clause.clone(), v.title.clone(), v.old.clone(), v.new.clone())).collect(),
+        evidence: d
+            .evidence
+            .iter()
+            .map(|e| format!("{} {} {}", e.name, if e.change == "lost" { "no longer evidences" } else { "now evidences" }, e.clause))
+            .collect(),
+        documents: d.documents.iter().map(|x| format!("{}: {}", x.change, x.path)).collect(),
+    })
+}

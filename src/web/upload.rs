@@ -1,0 +1,153 @@
+//! Documents sent by the browser: file names are never trusted (only safe relative paths are kept), zips
+//! are unpacked with limits on entry count, sizes and compression ratio, and archive paths that escape are
+//! refused. Everything lands under the review's own folder in the data directory.
+
+use std::io::{Read, Write};
+use std::path::{Component, Path, PathBuf};
+
+/// Limits on one upload.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_total: u64,
+    pub max_file: u64,
+    pub max_files: usize,
+    pub max_ratio: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_total: 256 << 20, max_file: 64 << 20, max_files: 2000, max_ratio: 100 }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum UploadError {
+    #[error("{0}: the path leaves the upload folder")]
+    Escapes(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("{0}: not a readable zip archive")]
+    BadZip(String),
+    #[error("no files were uploaded")]
+    Empty,
+    #[error("cannot store the upload: {0}")]
+    Io(String),
+}
+
+/// A relative path made only of normal components, or `None` when the name is absolute, climbs out
+/// (`..`), or is empty. Backslashes count as separators.
+pub fn safe_relative(name: &str) -> Option<PathBuf> {
+    let name = name.replace('\\', "/");
+    if name.contains('\0') || name.starts_with('/') || name.contains(':') {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for c in Path::new(&name).components() {
+        match c {
+            Component::Normal(part) => out.push(part),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    (!out.as_os_str().is_empty()).then_some(out)
+}
+
+/// Running totals across one upload.
+#[derive(Default)]
+pub struct Budget {
+    pub files: usize,
+    pub bytes: u64,
+}
+
+impl Budget {
+    pub fn add(&mut self, limits: &Limits, name: &str, bytes: u64) -> Result<(), UploadError> {
+        self.files += 1;
+        self.bytes += bytes;
+        if self.files > limits.max_files {
+            return Err(UploadError::TooLarge(format!("more than {} files", limits.max_files)));
+        }
+        if bytes > limits.max_file {
+            return Err(UploadError::TooLarge(format!("{name}: larger than {} bytes", limits.max_file)));
+        }
+        if self.bytes > limits.max_total {
+            return Err(UploadError::TooLarge(format!("upload larger than {} bytes", limits.max_total)));
+        }
+        Ok(())
+    }
+}
+
+/// Unpack a zip into `dest` with the limits; refuse escaping paths and bombs before writing anything.
+pub fn unzip(archive: &Path, dest: &Path, limits: &Limits, budget: &mut Budget) -> Result<(), UploadError> {
+    let label = archive.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file = std::fs::File::open(archive).map_err(|e| UploadError::Io(e.to_string()))?;
+    let mut zip = zip::ZipArchive::new(file).map_err(|_| UploadError::BadZip(label.clone()))?;
+    // Check every entry first: nothing is written for an archive that breaks a rule.
+    let mut plan = Vec::new();
+    let mut declared = 0u64;
+    for i in 0..zip.len() {
+        let entry = zip.by_index(i).map_err(|_| UploadError::BadZip(label.clone()))?;
+        let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+        if entry.is_dir() {
+            continue;
+        }
+        let Some(rel) = safe_relative(&name) else { return Err(UploadError::Escapes(name)) };
+        let (size, packed) = (entry.size(), entry.compressed_size().max(1));
+        if size > (1 << 20) && size / packed > limits.max_ratio {
+            return Err(UploadError::TooLarge(format!("{name}: compression ratio {} looks like a zip bomb", size / packed)));
+        }
+        declared = declared.saturating_add(size);
+        if declared > limits.max_total {
+            return Err(UploadError::TooLarge(format!("{label}: unpacks to more than {} bytes", limits.max_total)));
+        }
+        budget.add(limits, &name, size)?;
+        plan.push((i, rel, size));
+    }
+    for (i, rel, size) in plan {
+        let entry = zip.by_index(i).map_err(|_| UploadError::BadZip(label.clone()))?;
+        let target = dest.join(&rel);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| UploadError::Io(e.to_string()))?;
+        }
+        let mut out = std::fs::File::create(&target).map_err(|e| UploadError::Io(e.to_string()))?;
+        // Never trust the declared size: read at most one byte more than it.
+        let mut limited = entry.take(size + 1);
+        let copied = std::io::copy(&mut limited, &mut out).map_err(|e| UploadError::Io(e.to_string()))?;
+        if copied > size {
+            let _ = std::fs::remove_file(&target);
+            return Err(UploadError::TooLarge(format!("{}: inflates beyond its declared size", rel.display())));
+        }
+        out.flush().map_err(|e| UploadError::Io(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Copy a folder the server was allowed to read (files only; links that leave it are not followed).
+pub fn copy_allowed(src: &Path, dest: &Path, limits: &Limits) -> Result<usize, UploadError> {
+    let (files, _) = crate::sources::walk(src).map_err(|e| UploadError::Io(e.to_string()))?;
+    let mut budget = Budget::default();
+    for f in &files {
+        budget.add(limits, &f.rel, f.bytes)?;
+        let target = dest.join(safe_relative(&f.rel).ok_or_else(|| UploadError::Escapes(f.rel.clone()))?);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| UploadError::Io(e.to_string()))?;
+        }
+        let mut input = std::fs::File::open(&f.abs).map_err(|e| UploadError::Io(e.to_string()))?.take(limits.max_file + 1);
+        let mut out = std::fs::File::create(&target).map_err(|e| UploadError::Io(e.to_string()))?;
+        std::io::copy(&mut input, &mut out).map_err(|e| UploadError::Io(e.to_string()))?;
+    }
+    Ok(files.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_safe_relative_paths() {
+        assert_eq!(safe_relative("docs/a.pdf"), Some(PathBuf::from("docs/a.pdf")));
+        assert_eq!(safe_relative("./a.md"), Some(PathBuf::from("a.md")));
+        for bad in ["../x", "a/../../x", "/etc/passwd", "C:\\x", "..\\..\\x", "", "a\0b"] {
+            assert_eq!(safe_relative(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! The web app at the HTTP level, without a socket: every route, the security headers, the token and
+//! CSRF checks, upload limits and escaping archive paths, background reviews, downloads, history, compare
+//! and delete.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use crosswalk::web::{AppState, ServeConfig, app, upload::Limits};
+use http_body_util::BodyExt;
+use std::io::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+fn state(data: &Path, token: Option<&str>) -> Arc<AppState> {
+    let catalog = crosswalk::catalog::load_builtin("iec-81001-5-1").expect("catalog");
+    let config = ServeConfig {
+        addr: "127.0.0.1:0".parse().expect("addr"),
+        token: token.map(str::to_string),
+        data_dir: data.to_path_buf(),
+        allow_dirs: vec![common::devset().join("docs").canonicalize().expect("devset")],
+        exe: env!("CARGO_BIN_EXE_crosswalk").into(),
+        limits: Limits { max_total: 8 << 20, max_file: 4 << 20, max_files: 50, max_ratio: 100 },
+    };
+    AppState::new(catalog, config).expect("state")
+}
+
+async fn send(state: &Arc<AppState>, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let resp = app(state.clone()).oneshot(req).await.expect("response");
+    let (parts, body) = resp.into_parts();
+    let bytes = body.collect().await.expect("body").to_bytes().to_vec();
+    (parts.status, parts.headers, bytes)
+}
+
+async fn get(state: &Arc<AppState>, uri: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+    let (s, h, b) = send(state, Request::get(uri).body(Body::empty()).expect("request")).await;
+    (s, h, String::from_utf8_lossy(&b).into_owned())
+}
+
+/// A multipart form: text fields, then files (name, bytes).
+fn multipart(fields: &[(&str, &str)], files: &[(&str, Vec<u8>)]) -> (String, Vec<u8>) {
+    let boundary = "crosswalk-test-boundary-7c1e";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        write!(body, "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").expect("write");
+    }
+    for (name, bytes) in files {
+        write!(body, "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").expect("write");
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    write!(body, "--{boundary}--\r\n").expect("write");
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn post_form(
+    state: &Arc<AppState>,
+    uri: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, Vec<u8>)],
+) -> (StatusCode, axum::http::HeaderMap, String) {
+    let (ctype, body) = multipart(fields, files);
+    let (s, h, b) = send(state, Request::post(uri).header(header::CONTENT_TYPE, ctype).body(Body::from(body)).expect("request")).await;
+    (s, h, String::from_utf8_lossy(&b).into_owned())
+}
+
+fn csrf_of(page: &str) -> String {
+    let i = page.find("name=\"csrf\" value=\"").expect("csrf field") + "name=\"csrf\" value=\"".len();
+    page[i..].split('"').next().expect("value").to_string()
+}
+
+async fn wait_done(state: &Arc<AppState>, id: &str) {
+    for _ in 0..600 {
+        let (_, _, body) = get(state, &format!("/reviews/{id}/status")).await;
+        let v: serde_json::Value = serde_json::from_str(&body).expect("status json");
+        if v["status"] != "running" {
+            assert_eq!(v["status"], "done", "{body}");
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("review {id} did not finish");
+}
+
+fn doc(rel: &str) -> Vec<u8> {
+    std::fs::read(common::devset().join("docs").join(rel)).expect("devset file")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browse_the_catalog_with_security_headers() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let st = state(tmp.path(), None);
+    let (s, h, body) = get(&st, "/").await;
+    assert_eq!(s, StatusCode::OK);
+    for name in ["content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy"] {
+        assert!(h.contains_key(name), "missing {name}");
+    }
+    assert!(h[header::CONTENT_SECURITY_POLICY].to_str().expect("csp").contains("default-src 'none'"));
+    assert_eq!(body.matches("href=\"/clause/").count(), 56);
+    let (_, _, body) = get(&st, "/?q=penetration+test").await;
+    assert!(body.contains("href=\"/clause/5.7.4\"") && !body.contains("href=\"/clause/4.1.1\""));
+    let (_, _, body) = get(&st, "/?framework=62443-4-1&section=SI-2").await;
+    let hits: Vec<&str> = body.match_indices("href=\"/clause/").map(|(i, _)| body[i + 14..].split('"').next().unwrap_or("")).collect();
+    assert_eq!(hits, vec!["5.1.3", "5.5.1"]);
+    let (s, _, page) = get(&st, "/clause/5.5.1").await;
+    assert_eq!(s, StatusCode::OK);
+    for part in [
+        "Maps to",
+        "Requirement",
+        "What changed",
+        "Atomic constraints",
+        "Common gaps",
+        "Evidence signals",
+        "FILE_EXISTS",
+        "Audit defense",
+        "/review/new?clause=5.5.1",
+    ] {
+        assert!(page.contains(part), "clause page lacks {part}");
+    }
+    assert_eq!(get(&st, "/clause/99.1").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(get(&st, "/no/such/page").await.0, StatusCode::NOT_FOUND);
+    let (s, h, css) = get(&st, "/assets/app.css").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(h[header::CONTENT_TYPE].to_str().expect("ct").starts_with("text/css") && css.contains("--accent"));
+    assert_eq!(get(&st, "/assets/app.js").await.0, StatusCode::OK);
+    let (_, _, new) = get(&st, "/review/new?clause=5.5.1").await;
+    assert!(new.contains("Focused on clause") && new.contains("name=\"clause\" value=\"5.5.1\""));
+    assert!(new.contains("acme-dialysis/docs"), "allowed folders are offered");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_is_required_when_configured() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let st = state(tmp.path(), Some("s3cret-token"));
+    let (s, _, _) = get(&st, "/").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _, _) = send(&st, Request::get("/").header(header::AUTHORIZATION, "Bearer wrong").body(Body::empty()).expect("req")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _, _) =
+        send(&st, Request::get("/").header(header::AUTHORIZATION, "Bearer s3cret-token").body(Body::empty()).expect("req")).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, h, _) = get(&st, "/?token=s3cret-token").await;
+    assert_eq!(s, StatusCode::OK);
+    let cookie = h[header::SET_COOKIE].to_str().expect("cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    let (s, _, _) =
+        send(&st, Request::get("/reviews").header(header::COOKIE, "crosswalk_token=s3cret-token").body(Body::empty()).expect("req")).await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_review_download_compare_and_delete() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let st = state(tmp.path(), None);
+    let (_, _, new) = get(&st, "/review/new").await;
+    let csrf = csrf_of(&new);
+
+    // Without the CSRF token: refused, nothing stored.
+    let (s, _, _) = post_form(&st, "/review", &[("csrf", "forged")], &[("a.md", b"# A".to_vec())]).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(st.store.list().expect("list").is_empty());
+
+    // A zip whose path climbs out of the upload folder is refused.
+    let mut z = std::io::Cursor::new(Vec::new());
+    {
+        let mut w = zip::ZipWriter::new(&mut z);
+        w.start_file("../../escape.md", zip::write::SimpleFileOptions::default()).expect("start");
+        w.write_all(b"# escape").expect("write");
+        w.finish().expect("finish");
+    }
+    let (s, _, body) = post_form(&st, "/review", &[("csrf", &csrf)], &[("pack.zip", z.into_inner())]).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(body.contains("leaves the upload folder"), "{body}");
+    assert!(!tmp.path().join("escape.md").exists() && !tmp.path().parent().expect("parent").join("escape.md").exists());
+
+    // Too large for the limits.
+    let (s, _, body) = post_form(&st, "/review", &[("csrf", &csrf)], &[("big.txt", vec![b'a'; 5 << 20])]).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(body.contains("larger than"), "{body}");
+
+    // A real review: three dev-set documents, uploaded; one in a zip with a folder.
+    let mut z = std::io::Cursor::new(Vec::new());
+    {
+        let mut w = zip::ZipWriter::new(&mut z);
+        w.start_file("Build/dc-gateway-3.2.0-sast.sarif", zip::write::SimpleFileOptions::default()).expect("start");
+        w.write_all(&doc("Engineering/Build Artefacts/dc-gateway-3.2.0-sast.sarif")).expect("write");
+        w.finish().expect("finish");
+    }
+    let files = vec![
+        (
+            "WI-ENG-020 Merge Request Review and Static Analysis v1.4.md",
+            doc("Engineering/Standards/WI-ENG-020 Merge Request Review and Static Analysis v1.4.md"),
+        ),
+        ("SOP-ENG-012 Secure Coding Standard v2.1.odt", doc("Engineering/Standards/SOP-ENG-012 Secure Coding Standard v2.1.odt")),
+        ("build.zip", z.into_inner()),
+    ];
+    let (s, h, _) = post_form(
+        &st,
+        "/review",
+        &[("csrf", &csrf), ("label", "Coding <b>pack</b>"), ("product", "DialyConnect"), ("clause", "5.5.1")],
+        &files,
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let location = h[header::LOCATION].to_str().expect("location").to_string();
+    assert!(location.ends_with("?focus=5.5.1"), "{location}");
+    let id = location.trim_start_matches("/reviews/").split('?').next().expect("id").to_string();
+    wait_done(&st, &id).await;
+    let (s, _, page) = get(&st, &location).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("Coding &#60;b&#62;pack&#60;/b&#62;") && !page.contains("<b>pack</b>"), "labels are escaped");
+    assert!(page.contains("class=\"focus\""), "the focused clause is highlighted");
+    let (_, _, detail) = get(&st, &format!("/reviews/{id}/clause/5.5.1")).await;
+    assert!(detail.contains("MET") || detail.contains("v-met"), "5.5.1 is met by WI-ENG-020, SOP-ENG-012 and the SARIF");
+    assert!(detail.contains("WI-ENG-020") && detail.contains("<blockquote>"));
+    assert_eq!(get(&st, &format!("/reviews/{id}/clause/99.9")).await.0, StatusCode::NOT_FOUND);
+    for (fmt, magic) in [
+        ("json", &b"{"[..]),
+        ("md", b"# "),
+        ("html", b"<!DOCTYPE html>"),
+        ("summary.html", b"<!DOCTYPE html>"),
+        ("xlsx", b"PK"),
+        ("csv", b"Clause,"),
+        ("oscal", b"{"),
+        ("sarif", b"{"),
+    ] {
+        let (s, h, body) = send(&st, Request::get(format!("/reviews/{id}/download/{fmt}")).body(Body::empty()).expect("req")).await;
+        assert_eq!(s, StatusCode::OK, "{fmt}");
+        assert!(body.starts_with(magic), "{fmt}");
+        assert!(h[header::CONTENT_DISPOSITION].to_str().expect("cd").contains("attachment"), "{fmt}");
+    }
+    assert_eq!(get(&st, &format!("/reviews/{id}/download/exe")).await.0, StatusCode::NOT_FOUND);
+
+    // A second run from an allowed folder, then compare.
+    let (s, h, _) = post_form(&st, "/review", &[("csrf", &csrf), ("dir", "0"), ("label", "Full dev set")], &[]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let id2 = h[header::LOCATION].to_str().expect("location").trim_start_matches("/reviews/").to_string();
+    wait_done(&st, &id2).await;
+    let (_, _, hist) = get(&st, "/reviews").await;
+    assert!(hist.contains(&id) && hist.contains(&id2));
+    let (s, _, cmp) = get(&st, &format!("/compare?a={id}&b={id2}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(cmp.contains("Verdicts") && cmp.contains("added: "), "{cmp}");
+
+    // Delete: needs the CSRF token; removes the row and the stored files.
+    let dir = tmp.path().join("reviews").join(&id);
+    assert!(dir.join("docs").is_dir());
+    let form = |t: &str| {
+        Request::post(format!("/reviews/{id}/delete"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("csrf={t}")))
+            .expect("req")
+    };
+    assert_eq!(send(&st, form("nope")).await.0, StatusCode::FORBIDDEN);
+    let (s, h, _) = send(&st, form(&csrf)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(h[header::LOCATION], "/reviews");
+    assert!(!dir.exists(), "stored files removed");
+    assert_eq!(get(&st, &format!("/reviews/{id}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(st.store.list().expect("list").len(), 1);
+}
