@@ -147,7 +147,7 @@ fn sentences(text: &str) -> Vec<Range<usize>> {
 }
 
 fn is_abbreviation(before: &str) -> bool {
-    let last = before.rsplit(' ').next().unwrap_or("");
+    let last = before.rsplit(' ').next().unwrap_or("").trim_start_matches(['(', '[', '"', '\'']);
     matches!(
         last.to_ascii_lowercase().as_str(),
         "e.g"
