@@ -46,6 +46,13 @@ pub struct GapFinding {
     pub remedy: String,
 }
 
+impl ClauseResult {
+    /// The number parts used for ordering (`5.10` after `5.9`).
+    pub fn sort_key(&self) -> Vec<u32> {
+        crate::catalog::clause_sort_key(&self.id)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClauseResult {
     pub id: String,

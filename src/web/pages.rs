@@ -464,6 +464,8 @@ struct ReviewPage {
     total: usize,
     skipped: Vec<(String, String)>,
     clauses: Vec<ClauseRow>,
+    /// Gaps, most severe first: (clause, gap title, severity).
+    gaps: Vec<(String, String, &'static str)>,
     downloads: Vec<(&'static str, &'static str)>,
     others: Vec<(String, String)>,
 }
@@ -490,7 +492,7 @@ pub(crate) async fn review(
     if let Some(j) = state.jobs.lock().ok().and_then(|j| j.get(&id).cloned()) {
         (done, total) = (j.done, j.total);
     }
-    let (mut skipped, mut clauses, mut others) = (vec![], vec![], vec![]);
+    let (mut skipped, mut clauses, mut others, mut gaps) = (vec![], vec![], vec![], vec![]);
     if row.status == "done" {
         let state2 = state.clone();
         let row2 = row.clone();
@@ -515,6 +517,13 @@ pub(crate) async fn review(
                 focus: c.id == focus,
             })
             .collect();
+        let mut all: Vec<(crate::catalog::Severity, Vec<u32>, String, String)> = review
+            .clauses
+            .iter()
+            .flat_map(|c| c.gaps.iter().map(move |g| (g.severity, c.sort_key(), c.id.clone(), g.title.clone())))
+            .collect();
+        all.sort();
+        gaps = all.into_iter().map(|(s, _, id, title)| (id, title, s.as_str())).collect();
         others = state
             .store
             .list()
@@ -532,6 +541,7 @@ pub(crate) async fn review(
         total,
         skipped,
         clauses,
+        gaps,
         downloads: DOWNLOADS.to_vec(),
         others,
     })
