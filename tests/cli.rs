@@ -355,6 +355,13 @@ fn applicability_from_the_configuration() {
     let term = stdout(&run(&["review", pack.to_str().expect("utf-8"), "--quiet"]));
     assert!(term.contains("Not applicable 5.8.7: Cloud-only service"), "{term}");
 
+    // The Annex F route reviews against the transitional-software catalog.
+    write(&pack, "crosswalk.toml", b"route = \"annex-f\"\n");
+    let v = review_json(&pack, &[]);
+    assert_eq!(v["catalog"]["id"], "iec-81001-5-1-annex-f");
+    let ids: Vec<&str> = v["clauses"].as_array().expect("clauses").iter().map(|c| c["id"].as_str().expect("id")).collect();
+    assert_eq!(ids, vec!["F.2.1", "F.2.2", "F.3", "F.4"]);
+
     write(&pack, "crosswalk.toml", b"route = \"annex-g\"\n");
     let o = run(&["review", pack.to_str().expect("utf-8"), "--quiet"]);
     assert_eq!(o.status.code(), Some(2));
