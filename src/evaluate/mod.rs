@@ -61,7 +61,7 @@ struct Corpus<'a> {
 }
 
 impl<'a> Corpus<'a> {
-    fn new(docs: &'a [Document]) -> Self {
+    fn new(docs: &'a [Document], catalog: &Catalog) -> Self {
         let glossary_doc = docs.iter().map(|d| refuse::is_glossary_heading(&d.title()) || refuse::is_glossary_heading(&d.path)).collect();
         let placeholder: Vec<Vec<bool>> =
             docs.iter().map(|d| d.extracted.blocks.iter().map(|b| refuse::is_placeholder(&b.text)).collect()).collect();
@@ -73,17 +73,51 @@ impl<'a> Corpus<'a> {
                 n >= 3 && n * 20 >= p.len()
             })
             .collect();
-        Corpus { docs, glossary_doc, placeholder, template_doc, cache: HashMap::new() }
+        // Match every concept group of the catalog over the corpus up front, on all cores: the groups are
+        // independent, and this is most of the evaluation's work.
+        let mut groups: Vec<&TermGroup> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for c in &catalog.clauses {
+            for k in &c.constraints {
+                for g in k.require.iter().chain(k.exclude.iter()) {
+                    if seen.insert(g.regex.as_str()) {
+                        groups.push(g);
+                    }
+                }
+            }
+        }
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+        let chunk = groups.len().div_ceil(threads).max(1);
+        let computed: Vec<(String, GroupHits)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = groups
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || part.iter().map(|g| (g.regex.as_str().to_string(), group_hits(docs, g))).collect::<Vec<_>>())
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        });
+        let cache = computed.into_iter().map(|(k, v)| (k, std::rc::Rc::new(v))).collect();
+        Corpus { docs, glossary_doc, placeholder, template_doc, cache }
     }
 
-    /// All blocks where `group` matches, computed once per distinct group.
+    /// All blocks where `group` matches (precomputed for the catalog's groups; others on demand).
     fn hits(&mut self, group: &TermGroup) -> std::rc::Rc<GroupHits> {
         let key = group.regex.as_str().to_string();
         if let Some(h) = self.cache.get(&key) {
             return h.clone();
         }
-        let mut hits = GroupHits::new();
-        for (di, doc) in self.docs.iter().enumerate() {
+        let rc = std::rc::Rc::new(group_hits(self.docs, group));
+        self.cache.insert(key, rc.clone());
+        rc
+    }
+}
+
+/// Where one group matches in the corpus: in a passage's text, its table header or its heading.
+fn group_hits(docs: &[Document], group: &TermGroup) -> GroupHits {
+    let mut hits = GroupHits::new();
+    {
+        for (di, doc) in docs.iter().enumerate() {
             if doc.status != DocStatus::Ok {
                 continue;
             }
@@ -110,10 +144,8 @@ impl<'a> Corpus<'a> {
                 }
             }
         }
-        let rc = std::rc::Rc::new(hits);
-        self.cache.insert(key, rc.clone());
-        rc
     }
+    hits
 }
 
 /// Sentence ranges of a passage: split after `.`, `?`, `!` followed by a space, and at table cell
@@ -313,7 +345,7 @@ fn cap_quote(text: &str, range: Range<usize>) -> Range<usize> {
 
 /// Evaluate every clause of `catalog` against `documents`.
 pub fn evaluate(catalog: &Catalog, documents: Vec<Document>, settings: &Settings) -> Review {
-    let mut corpus = Corpus::new(&documents);
+    let mut corpus = Corpus::new(&documents, catalog);
     let mut clauses = Vec::with_capacity(catalog.clauses.len());
     for clause in &catalog.clauses {
         clauses.push(evaluate_clause(&mut corpus, clause, settings));
