@@ -104,14 +104,14 @@ impl Store {
 
     pub fn get(&self, id: &str) -> Result<Option<ReviewRow>, StoreError> {
         let conn = self.conn()?;
-        let mut stmt = conn.prepare("SELECT id, created, label, product, status, message, files, met, partial, missing, not_applicable, started, finished FROM reviews WHERE id = ?1")?;
+        let mut stmt = conn.prepare(&format!("{SELECT} WHERE id = ?1"))?;
         let mut rows = stmt.query_map(params![id], row)?;
         Ok(rows.next().transpose()?)
     }
 
     pub fn list(&self) -> Result<Vec<ReviewRow>, StoreError> {
         let conn = self.conn()?;
-        let mut stmt = conn.prepare("SELECT id, created, label, product, status, message, files, met, partial, missing, not_applicable, started, finished FROM reviews ORDER BY created DESC, id")?;
+        let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY created DESC, id"))?;
         let rows = stmt.query_map([], row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
@@ -126,6 +126,10 @@ impl Store {
         Ok(n > 0)
     }
 }
+
+/// The columns `row` reads, in its order.
+const SELECT: &str =
+    "SELECT id, created, label, product, status, message, files, met, partial, missing, not_applicable, started, finished FROM reviews";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReviewRow> {
     Ok(ReviewRow {
