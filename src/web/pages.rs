@@ -247,6 +247,10 @@ fn new_id() -> String {
     format!("{stamp}-{}", &super::random_hex()[..8])
 }
 
+fn forged() -> AppError {
+    AppError(StatusCode::FORBIDDEN, "The form has expired or did not come from this server; reload the page and try again.".into())
+}
+
 fn bad_request(msg: impl Into<String>) -> AppError {
     AppError(StatusCode::BAD_REQUEST, msg.into())
 }
@@ -295,6 +299,10 @@ async fn receive(
         let name = field.name().unwrap_or("").to_string();
         match name.as_str() {
             "files" => {
+                // The form puts the CSRF token first: no file is stored for a forged request.
+                if !state.check_csrf(&csrf) {
+                    return Err(forged());
+                }
                 let Some(file_name) = field.file_name().map(str::to_string).filter(|n| !n.is_empty()) else { continue };
                 let rel = upload::safe_relative(&file_name)
                     .ok_or_else(|| bad_request(upload::UploadError::Escapes(file_name.clone()).to_string()))?;
@@ -334,10 +342,7 @@ async fn receive(
         }
     }
     if !state.check_csrf(&csrf) {
-        return Err(AppError(
-            StatusCode::FORBIDDEN,
-            "The form has expired or did not come from this server; reload the page and try again.".into(),
-        ));
+        return Err(forged());
     }
     for z in &zips {
         upload::unzip(z, docs, &limits, &mut budget).map_err(|e| bad_request(e.to_string()))?;
