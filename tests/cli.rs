@@ -367,3 +367,19 @@ fn applicability_from_the_configuration() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("crosswalk.toml: route:") || stderr(&o).contains("annex-g"), "{}", stderr(&o));
 }
+
+/// `serve` on a non-loopback address without a token is refused before anything listens.
+#[test]
+fn serve_refuses_an_open_bind_without_a_token() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = bin()
+        .args(["serve", "--bind", "0.0.0.0", "--port", "0", "--data-dir"])
+        .arg(tmp.path())
+        .env_remove("CROSSWALK_TOKEN")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("--token"), "{err}");
+}
