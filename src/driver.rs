@@ -37,6 +37,8 @@ pub enum DriverError {
 pub trait Progress: Sync {
     fn start(&self, total: usize);
     fn file_done(&self, path: &str);
+    /// Every file is read; the clauses are being evaluated.
+    fn evaluating(&self) {}
     fn finish(&self);
 }
 
@@ -128,7 +130,7 @@ pub fn run(request: &ReviewRequest, progress: &dyn Progress) -> Result<Review, D
             });
         }
     });
-    progress.finish();
+    progress.evaluating();
     let documents: Vec<Document> = results.into_inner().unwrap_or_default().into_iter().flatten().collect();
     let mut settings = request.settings.clone();
     if settings.product.trim().is_empty() {
@@ -137,6 +139,7 @@ pub fn run(request: &ReviewRequest, progress: &dyn Progress) -> Result<Review, D
     }
     settings.root = request.root_display.clone();
     let mut review = evaluate(&request.catalog, documents, &settings);
+    progress.finish();
     review.source_problems = problems;
     review.started = started;
     review.finished = now();

@@ -24,6 +24,13 @@ impl Progress for Bar {
         self.0.set_message(path.to_string());
         self.0.inc(1);
     }
+    fn evaluating(&self) {
+        self.0.set_style(
+            ProgressStyle::with_template("{spinner} evaluating {len} files against the catalog…")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        self.0.enable_steady_tick(std::time::Duration::from_millis(120));
+    }
     fn finish(&self) {
         self.0.finish_and_clear();
     }

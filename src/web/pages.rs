@@ -382,6 +382,11 @@ impl Progress for JobProgress<'_> {
             j.current = path.to_string();
         }
     }
+    fn evaluating(&self) {
+        if let Ok(mut jobs) = self.state.jobs.lock() {
+            jobs.entry(self.id.to_string()).or_default().current = "evaluating the clauses…".to_string();
+        }
+    }
     fn finish(&self) {}
 }
 
