@@ -299,7 +299,16 @@ fn candidates(corpus: &mut Corpus<'_>, clause: &Clause, constraint: &Constraint)
         if file_match {
             score += 0.1;
         }
-        let score = (score.min(1.0) * 100.0).round() / 100.0;
+        // A quote an auditor can read on its own: whole sentences of some length, not a label or a
+        // fragment cut from a PDF line.
+        let quote = &block.text[range.clone()];
+        if quote.chars().count() < 40 {
+            score -= 0.1;
+        }
+        if quote.chars().next().is_some_and(|c| c.is_lowercase()) {
+            score -= 0.05;
+        }
+        let score = (score.clamp(0.0, 1.0) * 100.0).round() / 100.0;
         out.push(Candidate { doc: di, block: bi, range, score, matched: hits.iter().map(|h| h.term.clone()).collect(), refused });
     }
     out
