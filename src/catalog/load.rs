@@ -194,6 +194,7 @@ fn validate_clause(path: &str, raw: RawClause, constraint_ids: &mut BTreeSet<Str
             question: clean(&c.question),
             require,
             exclude,
+            negation_is_content: c.negation_is_content,
         });
     }
     if raw.gap.is_empty() {

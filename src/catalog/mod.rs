@@ -169,6 +169,9 @@ pub struct Constraint {
     pub require: Vec<TermGroup>,
     /// A passage matching any of these terms does not count.
     pub exclude: Option<TermGroup>,
+    /// The evidence is itself a record of what is absent (a gap-assessment row "5.7.4 | not performed"):
+    /// negated wording is its content, so the negation refusal does not apply. Every other refusal does.
+    pub negation_is_content: bool,
 }
 
 #[derive(Debug, Clone)]

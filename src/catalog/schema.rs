@@ -47,6 +47,8 @@ pub(super) struct RawConstraint {
     pub(super) require: Vec<Vec<String>>,
     #[serde(default)]
     pub(super) exclude: Vec<String>,
+    #[serde(default)]
+    pub(super) negation_is_content: bool,
 }
 
 #[derive(Debug, Deserialize)]

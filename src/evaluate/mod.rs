@@ -287,7 +287,14 @@ fn candidates(corpus: &mut Corpus<'_>, clause: &Clause, constraint: &Constraint)
         let refused = if corpus.template_doc[di] && doc.extracted.meta.state == crate::model::DocState::Unknown {
             Some(RejectReason::Placeholder)
         } else {
-            refuse::refuse(doc.extracted.meta.state, corpus.glossary_doc[di], &block.context, &block.text, &considered)
+            refuse::refuse(
+                doc.extracted.meta.state,
+                corpus.glossary_doc[di],
+                constraint.negation_is_content,
+                &block.context,
+                &block.text,
+                &considered,
+            )
         };
         let all_in_text = text_hits.len() == hits.len();
         let extra_terms: usize = hits.iter().map(|h| h.distinct_terms.saturating_sub(1)).sum();

@@ -121,7 +121,14 @@ pub(crate) fn is_definition(text: &str) -> bool {
 
 /// The reason a matching passage is refused, if any. `sentences` are those of the quoted span that carry
 /// a matched term; `block` is the whole passage; `context` its heading.
-pub(crate) fn refuse(doc_state: DocState, doc_is_glossary: bool, context: &str, block: &str, sentences: &[&str]) -> Option<RejectReason> {
+pub(crate) fn refuse(
+    doc_state: DocState,
+    doc_is_glossary: bool,
+    negation_is_content: bool,
+    context: &str,
+    block: &str,
+    sentences: &[&str],
+) -> Option<RejectReason> {
     match doc_state {
         DocState::Draft => return Some(RejectReason::Draft),
         DocState::Superseded => return Some(RejectReason::Superseded),
@@ -133,7 +140,7 @@ pub(crate) fn refuse(doc_state: DocState, doc_is_glossary: bool, context: &str, 
     if is_placeholder(block) {
         return Some(RejectReason::Placeholder);
     }
-    if sentences.iter().any(|s| is_negated(s)) {
+    if !negation_is_content && sentences.iter().any(|s| is_negated(s)) {
         return Some(RejectReason::Negated);
     }
     if is_future(context) || sentences.iter().any(|s| is_future(s)) || is_future(block) {
