@@ -383,3 +383,20 @@ fn serve_refuses_an_open_bind_without_a_token() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("--token"), "{err}");
 }
+
+/// A memory blow-up in one file's extraction costs that file only: with a tiny address-space limit the
+/// PDF's contained extractor dies, the file is reported, the other documents are reviewed.
+#[test]
+fn a_crashing_extractor_costs_one_file() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(tmp.path(), "good.md", GOOD.as_bytes());
+    std::fs::copy(manifest().join("tests/data/formats/sample.pdf"), tmp.path().join("sample.pdf")).expect("copy");
+    let out = run(&["review", tmp.path().to_str().expect("utf-8"), "--format", "json", "--quiet", "--extract-memory", "16"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let doc = |p: &str| v["documents"].as_array().expect("docs").iter().find(|d| d["path"] == p).cloned().expect("doc");
+    assert_eq!(doc("sample.pdf")["status"], "error");
+    assert!(doc("sample.pdf")["reason"].as_str().expect("reason").starts_with("extractor failed"), "{}", doc("sample.pdf"));
+    assert_eq!(doc("good.md")["status"], "ok");
+    assert!(stderr(&out).contains("sample.pdf: extractor failed"), "{}", stderr(&out));
+}

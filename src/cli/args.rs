@@ -66,6 +66,9 @@ pub(crate) struct ReviewArgs {
     /// Seconds one file's extraction may take before it is abandoned.
     #[arg(long, default_value_t = 60)]
     pub(crate) timeout: u64,
+    /// Address space (MiB) one file's extraction process may use before it is stopped.
+    #[arg(long, default_value_t = 2048, value_name = "MIB")]
+    pub(crate) extract_memory: u64,
 }
 
 #[derive(Args)]

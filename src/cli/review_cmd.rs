@@ -51,6 +51,7 @@ pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<i32> {
     let exe = std::env::current_exe().context("cannot locate the crosswalk binary for contained extraction")?;
     let mut isolation = Isolation::child(exe);
     isolation.timeout = Duration::from_secs(args.timeout.max(1));
+    isolation.memory_bytes = args.extract_memory.max(1) << 20;
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
     let request = ReviewRequest { root, root_display: args.path.display().to_string(), catalog, settings, isolation, jobs };
     let show_bar = !args.quiet && std::io::stderr().is_terminal();
