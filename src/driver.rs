@@ -55,10 +55,6 @@ fn now() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Read and extract one file. Never fails: problems become the document's status and reason.
 pub fn read_document(file: &SourceFile, isolation: &isolate::Isolation) -> Document {
     let format = crate::extract::sniff(&file.rel, &[]);
@@ -85,7 +81,7 @@ pub fn read_document(file: &SourceFile, isolation: &isolate::Isolation) -> Docum
         }
     };
     doc.bytes = bytes.len() as u64;
-    doc.sha256 = hex(&Sha256::digest(&bytes));
+    doc.sha256 = crate::model::hex(&Sha256::digest(&bytes));
     doc.format = crate::extract::sniff(&file.rel, &bytes);
     match isolate::extract_contained(isolation, &file.abs, &file.rel, &bytes) {
         Ok((format, extracted)) => {

@@ -275,3 +275,8 @@ impl RejectReason {
         }
     }
 }
+
+/// Lower-case hex of bytes (SHA-256 digests, random ids).
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -73,7 +73,7 @@ fn build(files: Vec<(String, String)>) -> Result<Catalog, CatalogError> {
         hasher.update(text.as_bytes());
         hasher.update([0]);
     }
-    let sha256 = hex(&hasher.finalize());
+    let sha256 = crate::model::hex(&hasher.finalize());
 
     let (meta_path, meta_text) = files.iter().find(|(p, _)| file_name(p) == "catalog.toml").ok_or_else(|| {
         err(&files.first().map(|f| f.0.clone()).unwrap_or_default(), "catalog.toml", "missing catalog.toml beside the clause files")
@@ -117,10 +117,6 @@ fn toml_err(path: &str, e: &toml::de::Error) -> CatalogError {
         None => "toml".to_string(),
     };
     err(path, field, message.replace('\n', " "))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn clean(s: &str) -> String {

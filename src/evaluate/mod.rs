@@ -449,7 +449,6 @@ fn evaluate_clause(corpus: &mut Corpus<'_>, clause: &Clause, settings: &Settings
     let mut constraints = Vec::new();
     let mut rejected: Vec<Rejection> = Vec::new();
     let mut touched_docs = BTreeSet::new();
-    let mut best_score: BTreeMap<usize, f64> = BTreeMap::new();
     // Per document: its best accepted passage for this clause (constraint index, evidence).
     let mut best_of_doc: BTreeMap<usize, (usize, Evidence)> = BTreeMap::new();
     for (ci, constraint) in clause.constraints.iter().enumerate() {
@@ -478,10 +477,6 @@ fn evaluate_clause(corpus: &mut Corpus<'_>, clause: &Clause, settings: &Settings
             }
         }
         for c in &accepted {
-            let e = best_score.entry(c.doc).or_insert(0.0);
-            if c.score > *e {
-                *e = c.score;
-            }
             if best_of_doc.get(&c.doc).is_none_or(|(_, b)| c.score > b.score) {
                 best_of_doc.insert(
                     c.doc,
@@ -516,6 +511,7 @@ fn evaluate_clause(corpus: &mut Corpus<'_>, clause: &Clause, settings: &Settings
     }
     // Every document that evidences the clause is cited at least once (its best passage), so the report
     // names all the documents an auditor can be shown, not only the top few per constraint.
+    let mut content_matches: Vec<(usize, f64)> = best_of_doc.iter().map(|(doc, (_, e))| (*doc, e.score)).collect();
     for (doc, (ci, evidence)) in best_of_doc {
         let cited = constraints.iter().any(|c| c.evidence.iter().any(|e| e.doc == doc));
         if !cited && constraints[ci].evidence.len() < MAX_EVIDENCE + 2 {
@@ -582,7 +578,6 @@ fn evaluate_clause(corpus: &mut Corpus<'_>, clause: &Clause, settings: &Settings
         Verdict::Met | Verdict::Partial => Some(defense::fill(clause, settings, corpus.docs, &cited_docs, &constraints, &gaps)),
         _ => None,
     };
-    let mut content_matches: Vec<(usize, f64)> = best_score.into_iter().collect();
     content_matches.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
     ClauseResult {
         id: clause.id.clone(),

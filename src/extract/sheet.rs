@@ -28,12 +28,12 @@ pub(crate) fn workbook(bytes: &[u8], zipped: bool) -> Result<Blocks, ExtractErro
         BoundedZip::open(bytes, "spreadsheet")?.check_all()?;
     }
     let mut book = open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| ExtractError::Corrupt(format!("spreadsheet unreadable: {}", one_line(&e.to_string()))))?;
+        .map_err(|e| ExtractError::Corrupt(format!("spreadsheet unreadable: {}", normalize(&e.to_string()))))?;
     let mut out = Blocks::default();
     for name in book.sheet_names() {
         let range = book
             .worksheet_range(&name)
-            .map_err(|e| ExtractError::Corrupt(format!("sheet {name:?} unreadable: {}", one_line(&e.to_string()))))?;
+            .map_err(|e| ExtractError::Corrupt(format!("sheet {name:?} unreadable: {}", normalize(&e.to_string()))))?;
         let (row0, col0) = range.start().unwrap_or((0, 0));
         let rows: Vec<(u32, Vec<(u32, String)>)> = range
             .rows()
@@ -143,10 +143,6 @@ fn parse_csv(text: &str, delim: char) -> Vec<Vec<String>> {
         rows.push(row);
     }
     rows
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -79,7 +79,7 @@ pub(crate) fn random_hex() -> String {
         let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
         buf.copy_from_slice(&(t ^ u128::from(std::process::id()) << 64).to_le_bytes());
     }
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    crate::model::hex(&buf)
 }
 
 /// Compare secrets without an early exit.
