@@ -12,6 +12,7 @@ pub mod diff;
 pub mod driver;
 pub mod evaluate;
 pub mod extract;
+pub mod fsutil;
 pub mod labels;
 pub mod model;
 pub mod report;

@@ -100,6 +100,34 @@ fn sources_are_never_written() {
 }
 
 #[test]
+fn the_report_never_replaces_a_reviewed_document() {
+    // Reproduces the reported defects: `review a.md -o a.md` replaced a.md; an output path that is a link
+    // into the reviewed folder overwrote the document it points to; an unwritable -o was reported only
+    // after the whole review.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(tmp.path(), "docs/a.md", GOOD.as_bytes());
+    let a = tmp.path().join("docs/a.md");
+    let a_str = a.to_str().expect("utf-8");
+    let out = run(&["review", a_str, "--format", "json", "-o", a_str]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("it is the reviewed document itself"), "{}", stderr(&out));
+    let link = tmp.path().join("report.json");
+    std::os::unix::fs::symlink(&a, &link).expect("link");
+    let docs = tmp.path().join("docs");
+    for root in [docs.to_str().expect("utf-8"), a_str] {
+        let out = run(&["review", root, "--format", "json", "-o", link.to_str().expect("utf-8")]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("inside the reviewed folder"), "{}", stderr(&out));
+    }
+    assert_eq!(std::fs::read_to_string(&a).expect("a.md"), GOOD, "the document is untouched");
+    // An output folder that does not exist: one line, before the review runs.
+    let out = run(&["review", docs.to_str().expect("utf-8"), "--format", "json", "-o", "/nonexistent-dir/r.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("/nonexistent-dir/r.json"), "{}", stderr(&out));
+}
+
+#[test]
 fn usage_catalog_and_config_errors_exit_2_with_one_line() {
     let out = run(&["review", "/definitely/not/here"]);
     assert_eq!(out.status.code(), Some(2));

@@ -22,11 +22,16 @@ fn state(data: &Path, token: Option<&str>) -> Arc<AppState> {
         allow_dirs: vec![common::devset().join("docs").canonicalize().expect("devset")],
         exe: env!("CARGO_BIN_EXE_crosswalk").into(),
         limits: Limits { max_total: 8 << 20, max_file: 4 << 20, max_files: 50, max_ratio: 100 },
+        allow_hosts: vec![],
     };
     AppState::new(catalog, config).expect("state")
 }
 
-async fn send(state: &Arc<AppState>, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+/// Send a request as a browser on this machine would: with a `Host` header naming the server.
+async fn send(state: &Arc<AppState>, mut req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    if !req.headers().contains_key(header::HOST) {
+        req.headers_mut().insert(header::HOST, "127.0.0.1:8080".parse().expect("host"));
+    }
     let resp = app(state.clone()).oneshot(req).await.expect("response");
     let (parts, body) = resp.into_parts();
     let bytes = body.collect().await.expect("body").to_bytes().to_vec();
@@ -132,20 +137,29 @@ async fn browse_the_catalog_with_security_headers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_is_required_when_configured() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let st = state(tmp.path(), Some("s3cret-token"));
+    let st = state(tmp.path(), Some("s3cret-token-0123456789abcdef0123"));
     let (s, _, _) = get(&st, "/").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, _, _) = send(&st, Request::get("/").header(header::AUTHORIZATION, "Bearer wrong").body(Body::empty()).expect("req")).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (s, _, _) =
-        send(&st, Request::get("/").header(header::AUTHORIZATION, "Bearer s3cret-token").body(Body::empty()).expect("req")).await;
+    let (s, _, _) = send(
+        &st,
+        Request::get("/").header(header::AUTHORIZATION, "Bearer s3cret-token-0123456789abcdef0123").body(Body::empty()).expect("req"),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
-    let (s, h, _) = get(&st, "/?token=s3cret-token").await;
+    let (s, h, _) = get(&st, "/?token=s3cret-token-0123456789abcdef0123").await;
     assert_eq!(s, StatusCode::OK);
     let cookie = h[header::SET_COOKIE].to_str().expect("cookie");
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
-    let (s, _, _) =
-        send(&st, Request::get("/reviews").header(header::COOKIE, "crosswalk_token=s3cret-token").body(Body::empty()).expect("req")).await;
+    let (s, _, _) = send(
+        &st,
+        Request::get("/reviews")
+            .header(header::COOKIE, "crosswalk_token=s3cret-token-0123456789abcdef0123")
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
 }
 
@@ -259,4 +273,110 @@ async fn upload_review_download_compare_and_delete() {
     assert!(!dir.exists(), "stored files removed");
     assert_eq!(get(&st, &format!("/reviews/{id}")).await.0, StatusCode::NOT_FOUND);
     assert_eq!(st.store.list().expect("list").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn review_ids_from_the_url_never_reach_the_file_system() {
+    // Reproduces the reported attack: a delete whose id climbs out of the data folder removed any folder.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let victim = tmp.path().join("victim");
+    std::fs::create_dir_all(&victim).expect("mkdir");
+    std::fs::write(victim.join("keep.txt"), "precious").expect("write");
+    let st = state(&data, None);
+    let csrf = csrf_of(&get(&st, "/review/new").await.2);
+    for id in ["..%2F..%2Fvictim", "%2e%2e", "..", "..%2F", "20261204171552-0123abcd%2F..%2F..%2F..%2Fvictim"] {
+        let req = Request::post(format!("/reviews/{id}/delete"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("csrf={csrf}")))
+            .expect("req");
+        let (s, _, _) = send(&st, req).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{id}");
+        for page in ["", "/status", "/clause/5.5.1", "/download/json"] {
+            assert_eq!(get(&st, &format!("/reviews/{id}{page}")).await.0, StatusCode::NOT_FOUND, "{id}{page}");
+        }
+    }
+    assert_eq!(std::fs::read_to_string(victim.join("keep.txt")).expect("victim intact"), "precious");
+    assert!(data.join("crosswalk.sqlite3").is_file() && data.join("reviews").is_dir(), "data folder intact");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn foreign_hosts_and_cross_site_posts_are_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let st = state(tmp.path(), None);
+    // DNS rebinding: a page on attacker.example resolving to 127.0.0.1 sends its own Host.
+    let req = Request::get("/review/new").header(header::HOST, "attacker.example:8080").body(Body::empty()).expect("req");
+    let (s, _, body) = send(&st, req).await;
+    assert_eq!(s, StatusCode::MISDIRECTED_REQUEST);
+    assert!(!String::from_utf8_lossy(&body).contains("csrf"), "no token leaks to a foreign host");
+    for host in ["127.0.0.1:8080", "localhost:8080", "[::1]:8080"] {
+        let req = Request::get("/").header(header::HOST, host).body(Body::empty()).expect("req");
+        assert_eq!(send(&st, req).await.0, StatusCode::OK, "{host}");
+    }
+    let csrf = csrf_of(&get(&st, "/review/new").await.2);
+    let post = |origin: Option<&str>, site: Option<&str>| {
+        let mut r =
+            Request::post("/reviews/20261204171552-0123abcd/delete").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(o) = origin {
+            r = r.header(header::ORIGIN, o);
+        }
+        if let Some(s) = site {
+            r = r.header("sec-fetch-site", s);
+        }
+        r.body(Body::from(format!("csrf={csrf}"))).expect("req")
+    };
+    assert_eq!(send(&st, post(Some("http://attacker.example"), None)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(send(&st, post(Some("null"), None)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(send(&st, post(None, Some("cross-site"))).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(send(&st, post(None, Some("same-site"))).await.0, StatusCode::FORBIDDEN);
+    // Our own page: passes the perimeter (and finds no such review).
+    assert_eq!(send(&st, post(Some("http://127.0.0.1:8080"), Some("same-origin"))).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn short_tokens_are_refused_at_start() {
+    let catalog = crosswalk::catalog::load_builtin("iec-81001-5-1").expect("catalog");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = ServeConfig {
+        addr: "127.0.0.1:0".parse().expect("addr"),
+        token: Some("x".into()),
+        data_dir: tmp.path().to_path_buf(),
+        allow_dirs: vec![],
+        exe: env!("CARGO_BIN_EXE_crosswalk").into(),
+        limits: Limits::default(),
+        allow_hosts: vec![],
+    };
+    let err = crosswalk::web::serve(catalog, config).await.expect_err("a one-character token is refused");
+    assert!(err.to_string().contains("at least 32"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupted_runs_are_marked_and_can_run_again() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let id = {
+        // A server that dies mid-review leaves its row `running` (simulated: the row and the stored
+        // documents exist, no job runs).
+        let st = state(tmp.path(), None);
+        let id = crosswalk::web::store::ReviewId::generate();
+        st.store.insert(&id, "2026-12-04T00:00:00Z", "Killed run", "DialyConnect").expect("insert");
+        let docs = st.store.review_dir(&id).join("docs");
+        std::fs::create_dir_all(&docs).expect("mkdir");
+        std::fs::write(docs.join("a.md"), "# Code review\nEvery merge request is reviewed by a second engineer.").expect("write");
+        id
+    };
+    // The restarted server marks it interrupted: the page stops polling and offers to review again.
+    let st = state(tmp.path(), None);
+    let (_, _, status) = get(&st, &format!("/reviews/{id}/status")).await;
+    assert!(status.contains("\"interrupted\""), "{status}");
+    let (_, _, page) = get(&st, &format!("/reviews/{id}")).await;
+    assert!(page.contains("Interrupted") && page.contains("Review again") && !page.contains("data-status-url"), "{page}");
+    assert_eq!(get(&st, &format!("/reviews/{id}/download/json")).await.0, StatusCode::CONFLICT, "nothing partial is served");
+    let csrf = csrf_of(&get(&st, "/review/new").await.2);
+    let req = Request::post(format!("/reviews/{id}/again"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("csrf={csrf}")))
+        .expect("req");
+    assert_eq!(send(&st, req).await.0, StatusCode::SEE_OTHER);
+    wait_done(&st, id.as_str()).await;
+    assert_eq!(get(&st, &format!("/reviews/{id}/download/json")).await.0, StatusCode::OK);
 }

@@ -121,6 +121,9 @@ pub(crate) struct ServeArgs {
     /// A folder the browser may ask to review, read-only (repeatable).
     #[arg(long, value_name = "PATH")]
     pub(crate) allow_dir: Vec<PathBuf>,
+    /// A host name the server answers to besides its address (repeatable), e.g. a name in your DNS.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) allow_host: Vec<String>,
     /// Use the catalog in DIR instead of the built-in one.
     #[arg(long, value_name = "DIR")]
     pub(crate) catalog: Option<PathBuf>,

@@ -7,7 +7,6 @@ use crosswalk::driver::{self, Progress, Quiet, ReviewRequest};
 use crosswalk::evaluate::Settings;
 use crosswalk::extract::isolate::Isolation;
 use std::io::IsTerminal as _;
-use std::path::Path;
 use std::time::Duration;
 
 pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<i32> {
@@ -28,9 +27,12 @@ pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<i32> {
     if let Some(p) = &config_path {
         config.validate(&catalog, &p.display().to_string())?;
     }
-    if let Some(out) = &args.output {
-        refuse_inside(&root, out)?;
-    } else if args.format.is_binary() && std::io::stdout().is_terminal() {
+    // The destination is checked (and proven writable) before any work, and can never be a reviewed file.
+    let output = match &args.output {
+        Some(out) => Some(crosswalk::fsutil::OutputFile::prepare(out, &root)?),
+        None => None,
+    };
+    if output.is_none() && args.format.is_binary() && std::io::stdout().is_terminal() {
         bail!(
             "--format {} writes a binary file: add --output FILE",
             if args.format == crosswalk::report::ReportFormat::Pdf { "pdf" } else { "xlsx" }
@@ -59,9 +61,9 @@ pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<i32> {
     let progress: &dyn Progress = if show_bar { &bar } else { &Quiet };
     let review = driver::run(&request, progress)?;
     let bytes = crosswalk::report::render(args.format, &review, &request.catalog, args.detail)?;
-    match &args.output {
-        Some(path) => {
-            std::fs::write(path, bytes).with_context(|| format!("{}: cannot write", path.display()))?;
+    match output {
+        Some(out) => {
+            let path = out.commit(&bytes)?;
             if !args.quiet {
                 eprintln!("crosswalk: wrote {}", path.display());
             }
@@ -93,17 +95,4 @@ fn gate(review: &crosswalk::review::Review, fail_on: Option<FailOn>) -> i32 {
     } else {
         0
     }
-}
-
-/// Never write a report inside the reviewed folder: nothing is written into the user's sources.
-fn refuse_inside(root: &Path, output: &Path) -> anyhow::Result<()> {
-    let parent = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::env::current_dir()?,
-    };
-    let parent = parent.canonicalize().with_context(|| format!("{}: folder does not exist", output.display()))?;
-    if parent.starts_with(root) {
-        bail!("{}: refusing to write inside the reviewed folder {} (reviews are read-only)", output.display(), root.display());
-    }
-    Ok(())
 }

@@ -31,6 +31,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<i32> {
         allow_dirs,
         exe: std::env::current_exe().context("cannot locate the crosswalk binary")?,
         limits: Limits::default(),
+        allow_hosts: args.allow_host.clone(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     runtime.block_on(serve(catalog, config))?;

@@ -3,6 +3,7 @@
 
 use super::text::Blocks;
 use crate::model::BlockKind;
+use ego_tree::NodeRef;
 use scraper::{ElementRef, Html, Node};
 
 const SKIP: &[&str] = &["script", "style", "noscript", "template", "nav", "svg", "head", "iframe", "object"];
@@ -25,43 +26,71 @@ pub(crate) fn extract(text: &str) -> (Blocks, Option<String>) {
     (out, title)
 }
 
+/// The text under `el`, with a space around block-level children. Iterative: documents nest elements
+/// thousands deep, and recursion would overflow the stack.
 fn text_of(el: ElementRef<'_>) -> String {
+    enum Step<'a> {
+        Node(NodeRef<'a, Node>),
+        Space,
+    }
     let mut s = String::new();
-    collect_text(el, &mut s);
-    s
-}
-
-fn collect_text(el: ElementRef<'_>, s: &mut String) {
-    for child in el.children() {
-        match child.value() {
+    let mut stack: Vec<Step<'_>> = el.children().rev().map(Step::Node).collect();
+    while let Some(step) = stack.pop() {
+        let node = match step {
+            Step::Space => {
+                s.push(' ');
+                continue;
+            }
+            Step::Node(n) => n,
+        };
+        match node.value() {
             Node::Text(t) => s.push_str(t),
             Node::Element(e) => {
                 let name = e.name();
                 if SKIP.contains(&name) {
                     continue;
                 }
-                if let Some(c) = ElementRef::wrap(child) {
-                    let block = matches!(name, "br" | "p" | "div" | "li" | "td" | "th" | "tr");
-                    if block {
-                        s.push(' ');
-                    }
-                    collect_text(c, s);
-                    if block {
-                        s.push(' ');
-                    }
+                let block = matches!(name, "br" | "p" | "div" | "li" | "td" | "th" | "tr");
+                if block {
+                    s.push(' ');
+                    stack.push(Step::Space);
                 }
+                stack.extend(node.children().rev().map(Step::Node));
             }
             _ => {}
         }
     }
+    s
 }
 
-fn walk(el: ElementRef<'_>, out: &mut Blocks, header: &mut String) {
-    for child in el.children() {
+/// Work still to do in [`walk`]: a node to handle (with its parent element), or the end of a table.
+enum Work<'a> {
+    Child(NodeRef<'a, Node>, ElementRef<'a>),
+    EndTable,
+}
+
+/// Queue the children of `el` so that the first is handled next.
+fn descend<'a>(stack: &mut Vec<Work<'a>>, el: ElementRef<'a>) {
+    let before = stack.len();
+    stack.extend(el.children().map(|c| Work::Child(c, el)));
+    stack[before..].reverse();
+}
+
+/// Turn the tree under `root` into blocks, in document order, with an explicit stack (no recursion).
+fn walk(root: ElementRef<'_>, out: &mut Blocks, header: &mut String) {
+    let mut stack: Vec<Work<'_>> = root.children().rev().map(|c| Work::Child(c, root)).collect();
+    while let Some(work) = stack.pop() {
+        let (child, parent) = match work {
+            Work::EndTable => {
+                header.clear();
+                continue;
+            }
+            Work::Child(child, parent) => (child, parent),
+        };
         let Some(c) = ElementRef::wrap(child) else {
             if let Node::Text(t) = child.value()
                 && !t.trim().is_empty()
-                && CONTAINERS.contains(&el.value().name())
+                && CONTAINERS.contains(&parent.value().name())
             {
                 let loc = out.section(None);
                 out.push(BlockKind::Paragraph, t, loc, "");
@@ -80,8 +109,8 @@ fn walk(el: ElementRef<'_>, out: &mut Blocks, header: &mut String) {
             }
             "table" => {
                 header.clear();
-                walk(c, out, header);
-                header.clear();
+                stack.push(Work::EndTable);
+                descend(&mut stack, c);
             }
             "tr" => {
                 let cells: Vec<(bool, String)> = c
@@ -109,14 +138,14 @@ fn walk(el: ElementRef<'_>, out: &mut Blocks, header: &mut String) {
                     let own: String = c.children().filter_map(|ch| ch.value().as_text().map(|t| t.to_string())).collect();
                     let loc = out.section(None);
                     out.push(BlockKind::ListItem, &own, loc, "");
-                    walk(c, out, header);
+                    descend(&mut stack, c);
                 } else {
                     let kind = if n == "li" { BlockKind::ListItem } else { BlockKind::Paragraph };
                     let loc = out.section(None);
                     out.push(kind, &text_of(c), loc, "");
                 }
             }
-            n if CONTAINERS.contains(&n) || n == "tbody" || n == "thead" => walk(c, out, header),
+            n if CONTAINERS.contains(&n) || n == "tbody" || n == "thead" => descend(&mut stack, c),
             _ => {
                 // Inline or unknown element directly in a container: its text is a passage.
                 let loc = out.section(None);
@@ -142,5 +171,17 @@ mod tests {
         assert_eq!(texts, vec!["9 Decommissioning", "[Placeholder — to insert]", "443 | HTTPS", "One", "Two"]);
         assert_eq!((b.blocks[2].context.as_str(), b.blocks[2].header.as_str()), ("9 Decommissioning", "Port | Use"));
         assert_eq!(b.blocks[1].locator.to_string(), "§ 9 Decommissioning");
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow_the_stack() {
+        // 5,000 nested <div> (a 55 KB file) once aborted the whole review; twice that now reads in a small
+        // stack. (html5ever's scope checks are quadratic in depth, so far deeper files are bounded by the
+        // extraction timeout instead: see tests/hostile.rs.)
+        let depth = 10_000;
+        let html = format!("<html><body>{}<p>Deep text</p>{}</body></html>", "<div>".repeat(depth), "</div>".repeat(depth));
+        let worker = std::thread::Builder::new().stack_size(256 << 10).spawn(move || extract(&html)).expect("thread");
+        let (b, _) = worker.join().expect("no stack overflow");
+        assert!(b.blocks.iter().any(|x| x.text == "Deep text"), "{:?}", b.blocks.len());
     }
 }

@@ -35,7 +35,13 @@ pub struct ServeConfig {
     /// The crosswalk binary, for contained extraction.
     pub exe: PathBuf,
     pub limits: upload::Limits,
+    /// Host names (besides the bound address, and the localhost names on a loopback bind) that requests
+    /// may name in their `Host` header: the defence against DNS rebinding.
+    pub allow_hosts: Vec<String>,
 }
+
+/// Shortest accepted access token: 32 characters (128 bits as hex).
+pub const MIN_TOKEN_CHARS: usize = 32;
 
 /// Progress of a running review.
 #[derive(Debug, Clone, Default)]
@@ -61,6 +67,8 @@ pub struct AppState {
 pub enum ServeError {
     #[error("binding {0} is not a loopback address: start with --token (or CROSSWALK_TOKEN) so every request must carry it")]
     NeedsToken(SocketAddr),
+    #[error("the access token is {0} characters long: use at least {MIN_TOKEN_CHARS} random characters (e.g. `openssl rand -hex 16`)")]
+    WeakToken(usize),
     #[error("{0}")]
     Store(#[from] store::StoreError),
     #[error("cannot listen on {addr}: {source}")]
@@ -69,18 +77,7 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
 }
 
-/// 16 random bytes from the OS, hex-encoded.
-pub(crate) fn random_hex() -> String {
-    use std::io::Read;
-    let mut buf = [0u8; 16];
-    let ok = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut buf)).is_ok();
-    if !ok {
-        // Fall back on time and address entropy (still unique per start; never used as a secret alone).
-        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-        buf.copy_from_slice(&(t ^ u128::from(std::process::id()) << 64).to_le_bytes());
-    }
-    crate::model::hex(&buf)
-}
+pub(crate) use crate::model::random_hex;
 
 /// Compare secrets without an early exit.
 fn same(a: &str, b: &str) -> bool {
@@ -119,6 +116,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/reviews/{id}/clause/{clause}", get(pages::review_clause))
         .route("/reviews/{id}/download/{format}", get(pages::download))
         .route("/reviews/{id}/delete", post(pages::delete))
+        .route("/reviews/{id}/again", post(pages::again))
         .route("/compare", get(pages::compare))
         .route("/assets/app.css", get(pages::css))
         .route("/assets/app.js", get(pages::js))
@@ -139,8 +137,63 @@ fn query_token(req: &Request) -> Option<String> {
     req.uri().query()?.split('&').find_map(|kv| kv.strip_prefix("token=").map(str::to_string))
 }
 
-/// Token check (when configured) and security headers on every response.
+fn refuse(status: StatusCode, message: &'static str) -> Response {
+    let mut r = (status, message).into_response();
+    secure_headers(&mut r);
+    r
+}
+
+/// Is `host` (a `Host` header value) a name this server answers to? IP literals of the bound address (any
+/// IP literal when bound to all interfaces), the localhost names on a loopback bind, and `--allow-host`
+/// names; the port must be the bound one. A page on another name that resolves here (DNS rebinding) is
+/// refused.
+fn host_allowed(config: &ServeConfig, host: &str) -> bool {
+    let (name, port) = match host.rsplit_once(':') {
+        Some((n, p)) if !n.is_empty() && !p.contains(']') => (n, p.parse::<u16>().ok()),
+        _ => (host, None),
+    };
+    if let Some(p) = port
+        && config.addr.port() != 0
+        && p != config.addr.port()
+    {
+        return false;
+    }
+    let name = name.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+    let bound = config.addr.ip();
+    if let Ok(ip) = name.parse::<std::net::IpAddr>() {
+        return ip == bound || bound.is_unspecified() || (bound.is_loopback() && ip.is_loopback());
+    }
+    (bound.is_loopback() && name == "localhost") || config.allow_hosts.iter().any(|h| h.eq_ignore_ascii_case(&name))
+}
+
+/// A state-changing request from a browser must come from one of our own pages: `Sec-Fetch-Site` (when
+/// sent) is same-origin or none, and `Origin` (when sent) is this server's origin.
+fn same_origin(req: &Request, host: &str) -> bool {
+    let h = req.headers();
+    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return false;
+    }
+    match h.get(header::ORIGIN).map(|v| v.to_str().unwrap_or("")) {
+        None => true,
+        Some(origin) => origin.eq_ignore_ascii_case(&format!("http://{host}")),
+    }
+}
+
+/// Host and origin checks, the token (when configured) and security headers on every response.
 async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    if !host_allowed(&state.config, &host) {
+        return refuse(
+            StatusCode::MISDIRECTED_REQUEST,
+            "crosswalk: this server does not answer to that host name (start it with --allow-host NAME to add one)\n",
+        );
+    }
+    let changes_state = !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS);
+    if changes_state && !same_origin(&req, &host) {
+        return refuse(StatusCode::FORBIDDEN, "crosswalk: a request that changes data must come from this server's own pages\n");
+    }
     let mut set_cookie = None;
     if let Some(token) = &state.config.token {
         let bearer = req
@@ -152,13 +205,10 @@ async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next) -> 
         let from_query = query_token(&req);
         let ok = [bearer, cookie_token(&req), from_query.clone()].into_iter().flatten().any(|t| same(&t, token));
         if !ok {
-            let mut r = (
+            return refuse(
                 StatusCode::UNAUTHORIZED,
                 "crosswalk: this server needs its access token (Authorization: Bearer …, or open the link with ?token=…)\n",
-            )
-                .into_response();
-            secure_headers(&mut r);
-            return r;
+            );
         }
         if from_query.is_some() {
             set_cookie = Some(format!("crosswalk_token={token}; HttpOnly; SameSite=Strict; Path=/"));
@@ -190,11 +240,19 @@ pub async fn serve(catalog: Catalog, config: ServeConfig) -> Result<(), ServeErr
     if !config.addr.ip().is_loopback() && config.token.is_none() {
         return Err(ServeError::NeedsToken(config.addr));
     }
+    if let Some(t) = &config.token
+        && t.chars().count() < MIN_TOKEN_CHARS
+    {
+        return Err(ServeError::WeakToken(t.chars().count()));
+    }
+    let mut config = config;
     let addr = config.addr;
     let token = config.token.clone();
-    let state = AppState::new(catalog, config)?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
     let local = listener.local_addr()?;
+    // Host checks compare against the port actually bound (port 0 picks one).
+    config.addr = local;
+    let state = AppState::new(catalog, config)?;
     match token {
         // The token is the user's own secret: printed once so they can open the page, never logged.
         Some(t) => println!("crosswalk: serving on http://{local}/?token={t}"),

@@ -1,6 +1,7 @@
 //! Request handlers and their askama templates (`templates/web/`). Every page is server-rendered; the
 //! only script polls a running review's progress.
 
+use super::store::ReviewId;
 use super::{AppState, Job, upload};
 use crate::catalog::{FRAMEWORKS, framework};
 use crate::driver::{self, Progress, ReviewRequest};
@@ -241,10 +242,9 @@ pub(crate) async fn new_review(
     })
 }
 
-fn new_id() -> String {
-    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    let stamp: String = now.chars().filter(|c| c.is_ascii_digit()).take(14).collect();
-    format!("{stamp}-{}", &super::random_hex()[..8])
+/// A review id from the URL: parsed to the shape the app generates, else "not found" (never a path).
+fn review_id(raw: &str) -> Result<ReviewId, AppError> {
+    ReviewId::parse(raw).ok_or_else(|| not_found_error("This review"))
 }
 
 fn forged() -> AppError {
@@ -256,7 +256,7 @@ fn bad_request(msg: impl Into<String>) -> AppError {
 }
 
 pub(crate) async fn start_review(State(state): State<Arc<AppState>>, mut form: Multipart) -> Result<Response, AppError> {
-    let id = new_id();
+    let id = ReviewId::generate();
     let dir = state.store.review_dir(&id);
     let docs = dir.join("docs");
     std::fs::create_dir_all(&docs).map_err(internal)?;
@@ -269,13 +269,8 @@ pub(crate) async fn start_review(State(state): State<Arc<AppState>>, mut form: M
         }
     };
     let created = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    state.store.insert(&id, &created, &label).map_err(internal)?;
-    if let Ok(mut jobs) = state.jobs.lock() {
-        jobs.insert(id.clone(), Job::default());
-    }
-    let state2 = state.clone();
-    let id2 = id.clone();
-    tokio::task::spawn_blocking(move || run_job(&state2, &id2, product));
+    state.store.insert(&id, &created, &label, &product).map_err(internal)?;
+    spawn_job(&state, &id, product);
     let target = match clause {
         Some(c) => format!("/reviews/{id}?focus={c}"),
         None => format!("/reviews/{id}"),
@@ -366,7 +361,7 @@ async fn receive(
 
 struct JobProgress<'a> {
     state: &'a AppState,
-    id: &'a str,
+    id: &'a ReviewId,
 }
 
 impl Progress for JobProgress<'_> {
@@ -390,7 +385,7 @@ impl Progress for JobProgress<'_> {
     fn finish(&self) {}
 }
 
-fn request_for(state: &AppState, id: &str, product: String) -> ReviewRequest {
+fn request_for(state: &AppState, id: &ReviewId, product: String) -> ReviewRequest {
     let docs = state.store.review_dir(id).join("docs");
     ReviewRequest {
         root_display: "uploaded documents".to_string(),
@@ -402,13 +397,46 @@ fn request_for(state: &AppState, id: &str, product: String) -> ReviewRequest {
     }
 }
 
-fn run_job(state: &AppState, id: &str, product: String) {
+/// Run a review of the stored documents of `id` on a blocking thread.
+fn spawn_job(state: &Arc<AppState>, id: &ReviewId, product: String) {
+    if let Ok(mut jobs) = state.jobs.lock() {
+        jobs.insert(id.to_string(), Job::default());
+    }
+    let state2 = state.clone();
+    let id2 = id.clone();
+    tokio::task::spawn_blocking(move || run_job(&state2, &id2, product));
+}
+
+/// "Review again" for a run that was interrupted (the server stopped) or failed.
+pub(crate) async fn again(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    let row = row_of(&state, &id)?;
+    if !state.check_csrf(&form.csrf) {
+        return Err(AppError(StatusCode::FORBIDDEN, "The form has expired; reload the page and try again.".into()));
+    }
+    if !state.store.review_dir(&row.id).join("docs").is_dir() {
+        return Err(AppError(StatusCode::CONFLICT, "The documents of this review are no longer stored; start a new review.".into()));
+    }
+    if !state.store.restart(&row.id).map_err(internal)? {
+        return Err(AppError(StatusCode::CONFLICT, "Only an interrupted or failed review can be run again.".into()));
+    }
+    spawn_job(&state, &row.id, row.product.clone());
+    Ok(Redirect::to(&format!("/reviews/{}", row.id)).into_response())
+}
+
+fn run_job(state: &AppState, id: &ReviewId, product: String) {
     let request = request_for(state, id, product);
     let outcome = driver::run(&request, &JobProgress { state, id });
     match outcome {
         Ok(review) => {
             let json = crate::report::json::render(&review, &state.catalog);
-            let _ = std::fs::write(state.store.review_dir(id).join("review.json"), json);
+            // Written whole or not at all: a crash never leaves half a report to serve.
+            if let Err(e) = crate::fsutil::write_atomic(&state.store.review_dir(id).join("review.json"), json.as_bytes()) {
+                eprintln!("crosswalk serve: {e}");
+            }
             if let Err(e) = state.store.finish(id, &review) {
                 eprintln!("crosswalk serve: {e}");
             }
@@ -424,14 +452,14 @@ fn run_job(state: &AppState, id: &str, product: String) {
         }
     }
     if let Ok(mut jobs) = state.jobs.lock() {
-        jobs.remove(id);
+        jobs.remove(id.as_str());
     }
 }
 
 /// A finished review: from memory, else recomputed from its stored documents (same catalog, same
 /// documents, so the same verdicts) with the recorded times.
 fn load_review(state: &AppState, row: &super::store::ReviewRow) -> Result<Arc<Review>, AppError> {
-    if let Some(r) = state.reviews.lock().ok().and_then(|c| c.get(&row.id).cloned()) {
+    if let Some(r) = state.reviews.lock().ok().and_then(|c| c.get(row.id.as_str()).cloned()) {
         return Ok(r);
     }
     let request = request_for(state, &row.id, row.product.clone());
@@ -443,13 +471,14 @@ fn load_review(state: &AppState, row: &super::store::ReviewRow) -> Result<Arc<Re
         if cache.len() >= 8 {
             cache.clear();
         }
-        cache.insert(row.id.clone(), review.clone());
+        cache.insert(row.id.to_string(), review.clone());
     }
     Ok(review)
 }
 
 fn row_of(state: &AppState, id: &str) -> Result<super::store::ReviewRow, AppError> {
-    state.store.get(id).map_err(internal)?.ok_or_else(|| not_found_error(&format!("Review {id}")))
+    let id = review_id(id)?;
+    state.store.get(&id).map_err(internal)?.ok_or_else(|| not_found_error(&format!("Review {id}")))
 }
 
 // ---------------------------------------------------------------- results
@@ -499,7 +528,7 @@ pub(crate) async fn review(
 ) -> Result<Response, AppError> {
     let row = row_of(&state, &id)?;
     let (mut done, mut total) = (0, 0);
-    if let Some(j) = state.jobs.lock().ok().and_then(|j| j.get(&id).cloned()) {
+    if let Some(j) = state.jobs.lock().ok().and_then(|j| j.get(row.id.as_str()).cloned()) {
         (done, total) = (j.done, j.total);
     }
     let (mut skipped, mut clauses, mut others, mut gaps) = (vec![], vec![], vec![], vec![]);
@@ -539,8 +568,8 @@ pub(crate) async fn review(
             .list()
             .map_err(internal)?
             .into_iter()
-            .filter(|r| r.id != id && r.status == "done")
-            .map(|r| (r.id, format!("{} ({})", r.label, r.created)))
+            .filter(|r| r.id != row.id && r.status == "done")
+            .map(|r| (r.id.to_string(), format!("{} ({})", r.label, r.created)))
             .collect();
     }
     html(ReviewPage {
@@ -559,7 +588,7 @@ pub(crate) async fn review(
 
 pub(crate) async fn status(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, AppError> {
     let row = row_of(&state, &id)?;
-    let job = state.jobs.lock().ok().and_then(|j| j.get(&id).cloned()).unwrap_or_default();
+    let job = state.jobs.lock().ok().and_then(|j| j.get(row.id.as_str()).cloned()).unwrap_or_default();
     let body = serde_json::json!({"status": row.status, "done": job.done, "total": job.total, "current": job.current});
     Ok(([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response())
 }
@@ -579,7 +608,7 @@ pub(crate) async fn review_clause(
 ) -> Result<Response, AppError> {
     let row = row_of(&state, &id)?;
     if row.status != "done" {
-        return Ok(Redirect::to(&format!("/reviews/{id}")).into_response());
+        return Ok(Redirect::to(&format!("/reviews/{}", row.id)).into_response());
     }
     let state2 = state.clone();
     let row2 = row.clone();
@@ -587,7 +616,7 @@ pub(crate) async fn review_clause(
     let result = review.clauses.iter().find(|c| c.id == clause).ok_or_else(|| not_found_error(&format!("Clause {clause}")))?;
     html(ReviewClausePage {
         version: VERSION,
-        review_id: id,
+        review_id: row.id.to_string(),
         label: row.label,
         c: clause_view(&review, &state.catalog, result, usize::MAX),
     })
@@ -635,17 +664,18 @@ pub(crate) async fn delete(
     Path(id): Path<String>,
     axum::Form(form): axum::Form<CsrfForm>,
 ) -> Result<Response, AppError> {
+    let id = review_id(&id)?;
     if !state.check_csrf(&form.csrf) {
         return Err(AppError(StatusCode::FORBIDDEN, "The form has expired; reload the page and try again.".into()));
     }
-    if state.jobs.lock().is_ok_and(|j| j.contains_key(&id)) {
+    if state.jobs.lock().is_ok_and(|j| j.contains_key(id.as_str())) {
         return Err(AppError(StatusCode::CONFLICT, "The review is still running.".into()));
     }
     if !state.store.delete(&id).map_err(internal)? {
         return Err(not_found_error(&format!("Review {id}")));
     }
     if let Ok(mut cache) = state.reviews.lock() {
-        cache.remove(&id);
+        cache.remove(id.as_str());
     }
     Ok(Redirect::to("/reviews").into_response())
 }
@@ -680,16 +710,16 @@ pub(crate) async fn compare(
 ) -> Result<Response, AppError> {
     let (Some(a), Some(b)) = (params.get("a"), params.get("b")) else { return Err(bad_request("choose two reviews to compare")) };
     let (ra, rb) = (row_of(&state, a)?, row_of(&state, b)?);
-    let read = |id: &str| -> Result<serde_json::Value, AppError> {
+    let read = |id: &ReviewId| -> Result<serde_json::Value, AppError> {
         let text = std::fs::read_to_string(state.store.review_dir(id).join("review.json")).map_err(internal)?;
         serde_json::from_str(&text).map_err(internal)
     };
-    let d = crate::diff::diff(&read(a)?, &read(b)?, &ra.label, &rb.label).map_err(internal)?;
+    let d = crate::diff::diff(&read(&ra.id)?, &read(&rb.id)?, &ra.label, &rb.label).map_err(internal)?;
     html(ComparePage {
         version: VERSION,
-        a_id: ra.id,
+        a_id: ra.id.to_string(),
         a_label: ra.label,
-        b_id: rb.id,
+        b_id: rb.id.to_string(),
         b_label: rb.label,
         verdicts: d.verdicts.iter().map(|v| (v.clause.clone(), v.title.clone(), v.old.clone(), v.new.clone())).collect(),
         evidence: d

@@ -6,9 +6,44 @@ use rusqlite::{Connection, params};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+/// A review's identifier as the app generates it: 14 digits of UTC time, a dash and 16 to 32 lower-case
+/// hex digits. Requests name reviews with untrusted strings; they become a `ReviewId` only through
+/// [`ReviewId::parse`], so no handler can join a raw string onto a path or pass it to SQL.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ReviewId(String);
+
+impl ReviewId {
+    /// A new id: the current UTC time and 64 random bits.
+    pub fn generate() -> ReviewId {
+        let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+        let stamp: String = now.chars().filter(|c| c.is_ascii_digit()).take(14).collect();
+        ReviewId(format!("{stamp}-{}", &super::random_hex()[..16]))
+    }
+
+    /// The id if `s` has exactly the generated shape, else `None`.
+    pub fn parse(s: &str) -> Option<ReviewId> {
+        let (stamp, rand) = s.split_once('-')?;
+        let ok = stamp.len() == 14
+            && stamp.bytes().all(|b| b.is_ascii_digit())
+            && (8..=32).contains(&rand.len())
+            && rand.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        ok.then(|| ReviewId(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ReviewId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReviewRow {
-    pub id: String,
+    pub id: ReviewId,
     pub created: String,
     pub label: String,
     pub product: String,
@@ -60,30 +95,56 @@ impl Store {
                 finished TEXT NOT NULL DEFAULT ''
             );",
         )?;
-        Ok(Store { conn: Mutex::new(conn), dir: dir.to_path_buf() })
+        let store = Store { conn: Mutex::new(conn), dir: dir.to_path_buf() };
+        let interrupted = store.mark_interrupted()?;
+        if interrupted > 0 {
+            eprintln!("crosswalk serve: {interrupted} review(s) left running by an earlier server marked interrupted");
+        }
+        Ok(store)
     }
 
     fn conn(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
         self.conn.lock().map_err(|_| StoreError::Poisoned)
     }
 
-    /// The folder of one review (documents and report).
-    pub fn review_dir(&self, id: &str) -> PathBuf {
-        self.dir.join("reviews").join(id)
+    /// The folder of one review (documents and report): always a direct child of `reviews/`, because a
+    /// `ReviewId` holds only digits, hex and one dash.
+    pub fn review_dir(&self, id: &ReviewId) -> PathBuf {
+        self.dir.join("reviews").join(id.as_str())
     }
 
-    pub fn insert(&self, id: &str, created: &str, label: &str) -> Result<(), StoreError> {
-        self.conn()?
-            .execute("INSERT INTO reviews (id, created, label, status) VALUES (?1, ?2, ?3, 'running')", params![id, created, label])?;
+    pub fn insert(&self, id: &ReviewId, created: &str, label: &str, product: &str) -> Result<(), StoreError> {
+        self.conn()?.execute(
+            "INSERT INTO reviews (id, created, label, product, status) VALUES (?1, ?2, ?3, ?4, 'running')",
+            params![id.as_str(), created, label, product],
+        )?;
         Ok(())
     }
 
-    pub fn finish(&self, id: &str, review: &crate::review::Review) -> Result<(), StoreError> {
+    /// Run an interrupted or failed review again: back to `running`, its old message cleared.
+    pub fn restart(&self, id: &ReviewId) -> Result<bool, StoreError> {
+        let n = self.conn()?.execute(
+            "UPDATE reviews SET status = 'running', message = '' WHERE id = ?1 AND status IN ('interrupted', 'failed')",
+            params![id.as_str()],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Runs left `running` by a server that stopped (killed, crashed, power cut) can never finish: mark them
+    /// `interrupted` so their pages stop polling and offer to review again. Returns how many were marked.
+    pub fn mark_interrupted(&self) -> Result<usize, StoreError> {
+        Ok(self.conn()?.execute(
+            "UPDATE reviews SET status = 'interrupted', message = 'The server stopped before this review finished; nothing of it was kept. Review the documents again.' WHERE status = 'running'",
+            [],
+        )?)
+    }
+
+    pub fn finish(&self, id: &ReviewId, review: &crate::review::Review) -> Result<(), StoreError> {
         let s = &review.summary;
         self.conn()?.execute(
             "UPDATE reviews SET status = 'done', product = ?2, files = ?3, met = ?4, partial = ?5, missing = ?6, not_applicable = ?7, started = ?8, finished = ?9 WHERE id = ?1",
             params![
-                id,
+                id.as_str(),
                 review.product,
                 review.documents.len() as i64,
                 s.met as i64,
@@ -97,15 +158,15 @@ impl Store {
         Ok(())
     }
 
-    pub fn fail(&self, id: &str, message: &str) -> Result<(), StoreError> {
-        self.conn()?.execute("UPDATE reviews SET status = 'failed', message = ?2 WHERE id = ?1", params![id, message])?;
+    pub fn fail(&self, id: &ReviewId, message: &str) -> Result<(), StoreError> {
+        self.conn()?.execute("UPDATE reviews SET status = 'failed', message = ?2 WHERE id = ?1", params![id.as_str(), message])?;
         Ok(())
     }
 
-    pub fn get(&self, id: &str) -> Result<Option<ReviewRow>, StoreError> {
+    pub fn get(&self, id: &ReviewId) -> Result<Option<ReviewRow>, StoreError> {
         let conn = self.conn()?;
         let mut stmt = conn.prepare(&format!("{SELECT} WHERE id = ?1"))?;
-        let mut rows = stmt.query_map(params![id], row)?;
+        let mut rows = stmt.query_map(params![id.as_str()], row)?;
         Ok(rows.next().transpose()?)
     }
 
@@ -116,14 +177,22 @@ impl Store {
         Ok(rows)
     }
 
-    /// Remove the row and every stored file of the review.
-    pub fn delete(&self, id: &str) -> Result<bool, StoreError> {
-        let n = self.conn()?.execute("DELETE FROM reviews WHERE id = ?1", params![id])?;
-        let dir = self.review_dir(id);
-        if dir.exists() {
-            std::fs::remove_dir_all(dir)?;
+    /// Remove the row and every stored file of the review. Only a review that has a row is touched on
+    /// disk, and only its own folder under `reviews/` (checked again after resolving links).
+    pub fn delete(&self, id: &ReviewId) -> Result<bool, StoreError> {
+        let n = self.conn()?.execute("DELETE FROM reviews WHERE id = ?1", params![id.as_str()])?;
+        if n == 0 {
+            return Ok(false);
         }
-        Ok(n > 0)
+        let dir = self.review_dir(id);
+        let reviews = self.dir.join("reviews").canonicalize()?;
+        if let Ok(real) = dir.canonicalize()
+            && real.parent() == Some(reviews.as_path())
+            && real.is_dir()
+        {
+            std::fs::remove_dir_all(real)?;
+        }
+        Ok(true)
     }
 }
 
@@ -132,8 +201,11 @@ const SELECT: &str =
     "SELECT id, created, label, product, status, message, files, met, partial, missing, not_applicable, started, finished FROM reviews";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReviewRow> {
+    let id: String = r.get(0)?;
+    // A row whose id does not parse was not written by this app: refuse it rather than trust it.
+    let id = ReviewId::parse(&id).ok_or_else(|| rusqlite::Error::InvalidColumnType(0, "id".into(), rusqlite::types::Type::Text))?;
     Ok(ReviewRow {
-        id: r.get(0)?,
+        id,
         created: r.get(1)?,
         label: r.get(2)?,
         product: r.get(3)?,
@@ -147,4 +219,28 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReviewRow> {
         started: r.get(11)?,
         finished: r.get(12)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn review_ids_are_parsed_never_trusted() {
+        let id = ReviewId::generate();
+        assert_eq!(ReviewId::parse(id.as_str()), Some(id.clone()));
+        assert!(ReviewId::parse("20261204171552-0123abcd").is_some());
+        for bad in [
+            "..",
+            "%2e%2e",
+            "../../victim",
+            "20261204171552-0123ABCD",
+            "20261204171552-",
+            "2026-0123abcd",
+            "20261204171552-0123abcd/..",
+            "",
+        ] {
+            assert_eq!(ReviewId::parse(bad), None, "{bad:?}");
+        }
+    }
 }
