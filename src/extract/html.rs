@@ -105,7 +105,8 @@ fn walk(root: ElementRef<'_>, out: &mut Blocks, header: &mut String) {
             "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
                 let t = text_of(c);
                 let loc = crate::model::Locator::Section { heading: super::text::normalize(&t), line: None };
-                out.push_heading(&t, loc);
+                let level = name[1..].parse::<u8>().unwrap_or(1);
+                out.push_heading_at(level, &t, loc);
             }
             "table" => {
                 header.clear();

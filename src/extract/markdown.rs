@@ -26,6 +26,10 @@ pub(crate) fn extract(text: &str) -> (Blocks, Option<String>) {
     let mut row: Vec<String> = Vec::new();
     let mut cell = String::new();
     let mut in_cell = false;
+    let mut heading_level = 1u8;
+    // List lead-ins ("Each release is checked for:") and parent items, outermost first: read with the items.
+    let mut leads: Vec<String> = Vec::new();
+    let mut last_flushed = String::new();
 
     for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
         match event {
@@ -38,36 +42,54 @@ pub(crate) fn extract(text: &str) -> (Blocks, Option<String>) {
                     }
                 }
             }
-            Event::Start(Tag::Heading { .. }) => {
-                flush(&mut out, &mut buf, start_line, item_depth > 0);
+            Event::Start(Tag::Heading { level, .. }) => {
+                flush(&mut out, &mut buf, start_line, item_depth > 0, &leads, &mut last_flushed);
                 in_heading = true;
+                heading_level = level as u8;
                 start_line = line_of(range.start);
+                leads.clear();
+                last_flushed.clear();
             }
             Event::End(TagEnd::Heading(_)) => {
                 in_heading = false;
                 let loc = Locator::Section { heading: super::text::normalize(&buf), line: Some(start_line) };
-                out.push_heading(&buf, loc);
+                out.push_heading_at(heading_level, &buf, loc);
                 buf.clear();
             }
+            Event::Start(Tag::List(_)) => {
+                // The text before a list introduces it: a lead-in ending in ':' or the parent item.
+                let lead = if item_depth > 0 && !buf.trim().is_empty() {
+                    buf.clone()
+                } else if item_depth > 0 || last_flushed.trim_end().ends_with(':') {
+                    last_flushed.clone()
+                } else {
+                    String::new()
+                };
+                flush(&mut out, &mut buf, start_line, item_depth > 0, &leads, &mut last_flushed);
+                leads.push(lead);
+            }
+            Event::End(TagEnd::List(_)) => {
+                leads.pop();
+            }
             Event::Start(Tag::Item) => {
-                flush(&mut out, &mut buf, start_line, item_depth > 0);
+                flush(&mut out, &mut buf, start_line, item_depth > 0, &leads, &mut last_flushed);
                 item_depth += 1;
                 start_line = line_of(range.start);
             }
             Event::End(TagEnd::Item) => {
-                flush(&mut out, &mut buf, start_line, true);
+                flush(&mut out, &mut buf, start_line, true, &leads, &mut last_flushed);
                 item_depth = item_depth.saturating_sub(1);
             }
             Event::Start(Tag::Paragraph) | Event::Start(Tag::CodeBlock(_)) | Event::Start(Tag::BlockQuote(_)) => {
                 if item_depth == 0 {
-                    flush(&mut out, &mut buf, start_line, false);
+                    flush(&mut out, &mut buf, start_line, false, &leads, &mut last_flushed);
                     start_line = line_of(range.start);
                 } else if !buf.is_empty() {
                     buf.push(' ');
                 }
             }
             Event::End(TagEnd::Paragraph) | Event::End(TagEnd::BlockQuote(_)) if item_depth == 0 => {
-                flush(&mut out, &mut buf, start_line, false);
+                flush(&mut out, &mut buf, start_line, false, &leads, &mut last_flushed);
             }
             Event::End(TagEnd::CodeBlock) if item_depth == 0 => {
                 // Code blocks keep their lines as separate passages: templates, configs, commands.
@@ -78,7 +100,7 @@ pub(crate) fn extract(text: &str) -> (Blocks, Option<String>) {
                 buf.clear();
             }
             Event::Start(Tag::Table(_)) => {
-                flush(&mut out, &mut buf, start_line, item_depth > 0);
+                flush(&mut out, &mut buf, start_line, item_depth > 0, &leads, &mut last_flushed);
                 header.clear();
             }
             Event::Start(Tag::TableHead) => {
@@ -140,14 +162,21 @@ pub(crate) fn extract(text: &str) -> (Blocks, Option<String>) {
             _ => {}
         }
     }
-    flush(&mut out, &mut buf, start_line, item_depth > 0);
+    flush(&mut out, &mut buf, start_line, item_depth > 0, &leads, &mut last_flushed);
     (out, front_title)
 }
 
-fn flush(out: &mut Blocks, buf: &mut String, line: u32, item: bool) {
+/// Emit the collected text as a passage; a list item carries its lead-ins as its header.
+fn flush(out: &mut Blocks, buf: &mut String, line: u32, item: bool, leads: &[String], last: &mut String) {
     if !buf.trim().is_empty() {
         let loc = out.section(Some(line));
-        out.push(if item { BlockKind::ListItem } else { BlockKind::Paragraph }, buf, loc, "");
+        let header = if item {
+            leads.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(super::text::PATH_SEPARATOR)
+        } else {
+            String::new()
+        };
+        out.push(if item { BlockKind::ListItem } else { BlockKind::Paragraph }, buf, loc, &header);
+        last.clone_from(buf);
     }
     buf.clear();
 }
@@ -183,8 +212,32 @@ mod tests {
         let head = b.iter().find(|b| b.kind == BlockKind::TableHeader).expect("header row");
         assert_eq!((head.text.as_str(), head.locator.to_string()), ("A | B", "§ 1.1 Table (line 12)".to_string()));
         let row = b.iter().find(|b| b.text == "x | y").expect("row");
-        assert_eq!((row.context.as_str(), row.header.as_str()), ("1.1 Table", "A | B"));
+        assert_eq!((row.context.as_str(), row.header.as_str()), ("1 Purpose › 1.1 Table", "A | B"));
         assert_eq!(row.locator.to_string(), "§ 1.1 Table (line 14)");
         assert_eq!(b.iter().filter(|b| b.kind == BlockKind::ListItem).count(), 2);
+    }
+
+    #[test]
+    fn list_items_carry_their_lead_in_and_parents() {
+        let md = "# 3 Release
+
+## 3.1 Gate
+
+Before each release the security lead checks:
+
+- open findings
+- the SBOM, for:
+  - known vulnerabilities
+
+After the list.
+";
+        let (blocks, _) = extract(md);
+        let item = blocks.blocks.iter().find(|b| b.text == "open findings").expect("item");
+        assert_eq!(item.header, "Before each release the security lead checks:");
+        assert_eq!(item.context, "3 Release › 3.1 Gate");
+        let nested = blocks.blocks.iter().find(|b| b.text == "known vulnerabilities").expect("nested");
+        assert_eq!(nested.header, "Before each release the security lead checks: › the SBOM, for:");
+        let after = blocks.blocks.iter().find(|b| b.text == "After the list.").expect("para");
+        assert_eq!(after.header, "");
     }
 }

@@ -58,36 +58,73 @@ pub(crate) fn normalize(s: &str) -> String {
     out
 }
 
-/// Collects blocks, remembering the current heading so each block carries its section as context.
+/// Collects blocks, remembering the open headings so each block carries its section path as context
+/// ("4 Verification › 4.2 Penetration testing"): a passage is read under all its headings, not only the
+/// nearest one.
 #[derive(Default)]
 pub(crate) struct Blocks {
     pub(crate) blocks: Vec<Block>,
+    /// The open headings, outermost first, with their levels.
+    path: Vec<(u8, String)>,
     heading: String,
+    context: String,
+}
+
+/// Separates the headings of a section path in `Block::context`.
+pub(crate) const PATH_SEPARATOR: &str = " › ";
+
+/// The level a heading's numbering implies: "4" → 1, "4.2" → 2, "A.1.3" → 3; unnumbered → 1.
+fn numbered_level(text: &str) -> u8 {
+    let first = text.split_whitespace().next().unwrap_or("");
+    let first = first.trim_end_matches('.');
+    let parts: Vec<&str> = first.split('.').collect();
+    let numbered = !first.is_empty()
+        && parts.iter().enumerate().all(|(i, p)| {
+            !p.is_empty()
+                && (p.chars().all(|c| c.is_ascii_digit()) || (i == 0 && p.len() == 1 && p.chars().all(|c| c.is_ascii_uppercase())))
+        })
+        && parts.iter().any(|p| p.chars().all(|c| c.is_ascii_digit()));
+    if numbered { u8::try_from(parts.len()).unwrap_or(u8::MAX).max(1) } else { 1 }
 }
 
 impl Blocks {
-    /// Start a new section; the heading itself is kept as a block too (it may be quoted).
+    /// Start a new section whose level follows from its numbering; the heading is kept as a block too.
     pub(crate) fn push_heading(&mut self, text: &str, locator: Locator) {
+        let level = numbered_level(&normalize(text));
+        self.push_heading_at(level, text, locator);
+    }
+
+    /// Start a new section at a known level (Markdown `#`, HTML `h1`…).
+    pub(crate) fn push_heading_at(&mut self, level: u8, text: &str, locator: Locator) {
         let text = normalize(text);
         if text.is_empty() {
             return;
         }
+        while self.path.last().is_some_and(|(l, _)| *l >= level) {
+            self.path.pop();
+        }
+        self.path.push((level, text.clone()));
+        self.context = self.path.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join(PATH_SEPARATOR);
         self.heading = text.clone();
-        self.blocks.push(Block { kind: BlockKind::Heading, locator, context: String::new(), header: String::new(), text });
+        let parent = self.path[..self.path.len() - 1].iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join(PATH_SEPARATOR);
+        self.blocks.push(Block { kind: BlockKind::Heading, locator, context: parent, header: String::new(), text });
     }
 
-    /// Add a passage under the current heading; `header` is a table's header row (or "" for prose).
+    /// Add a passage under the current headings; `header` is a table's header row or a list's lead-in
+    /// (or "" for prose).
     pub(crate) fn push(&mut self, kind: BlockKind, text: &str, locator: Locator, header: &str) {
         let text = normalize(text);
         if text.is_empty() {
             return;
         }
-        self.blocks.push(Block { kind, locator, context: self.heading.clone(), header: normalize(header), text });
+        self.blocks.push(Block { kind, locator, context: self.context.clone(), header: normalize(header), text });
     }
 
     /// Enter a section without emitting a heading passage (e.g. a spreadsheet's sheet).
     pub(crate) fn set_section(&mut self, name: &str) {
         self.heading = normalize(name);
+        self.path = vec![(1, self.heading.clone())];
+        self.context = self.heading.clone();
     }
 
     /// A locator for the current section (or the line, when there is no heading yet).
@@ -139,15 +176,17 @@ pub(crate) fn looks_like_heading(line: &str) -> bool {
 pub(crate) fn plain_blocks(out: &mut Blocks, text: &str, line_locators: bool, locate: &dyn Fn(u32, &Blocks) -> Locator) {
     let mut para = String::new();
     let mut para_line = 0u32;
-    let flush = |out: &mut Blocks, para: &mut String, para_line: u32| {
+    // The paragraph before a bullet list, when it introduces it ("Each release is checked for:").
+    let mut lead = String::new();
+    let flush = |out: &mut Blocks, para: &mut String, para_line: u32, lead: &mut String| {
         if !para.trim().is_empty() {
-            let kind = if para.trim_start().starts_with(['-', '*', '•']) {
-                crate::model::BlockKind::ListItem
-            } else {
-                crate::model::BlockKind::Paragraph
-            };
+            let item = para.trim_start().starts_with(['-', '*', '•']);
+            let kind = if item { crate::model::BlockKind::ListItem } else { crate::model::BlockKind::Paragraph };
             let loc = locate(para_line, out);
-            out.push(kind, para, loc, "");
+            out.push(kind, para, loc, if item { lead.as_str() } else { "" });
+            if !item {
+                *lead = if para.trim_end().ends_with(':') { para.clone() } else { String::new() };
+            }
         }
         para.clear();
     };
@@ -155,18 +194,19 @@ pub(crate) fn plain_blocks(out: &mut Blocks, text: &str, line_locators: bool, lo
         let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
         let trimmed = line.trim();
         if trimmed.is_empty() {
-            flush(out, &mut para, para_line);
+            flush(out, &mut para, para_line, &mut lead);
             continue;
         }
         if looks_like_heading(trimmed) && (para.is_empty() || !line_locators || para.trim_end().ends_with(['.', ':', ')'])) {
-            flush(out, &mut para, para_line);
+            flush(out, &mut para, para_line, &mut lead);
+            lead.clear();
             let loc = locate(line_no, out);
             out.push_heading(trimmed, loc);
             continue;
         }
         // A new bullet starts a new passage.
         if trimmed.starts_with(['-', '*', '•']) && trimmed.len() > 2 && !para.is_empty() {
-            flush(out, &mut para, para_line);
+            flush(out, &mut para, para_line, &mut lead);
         }
         if para.is_empty() {
             para_line = line_no;
@@ -175,7 +215,7 @@ pub(crate) fn plain_blocks(out: &mut Blocks, text: &str, line_locators: bool, lo
         }
         para.push_str(trimmed);
     }
-    flush(out, &mut para, para_line);
+    flush(out, &mut para, para_line, &mut lead);
 }
 
 #[cfg(test)]
@@ -194,6 +234,20 @@ mod tests {
     #[test]
     fn normalize_folds_typography() {
         assert_eq!(normalize("  con\u{FB01}g\u{00A0}\n file  \u{2019}s "), "config file 's");
+    }
+
+    #[test]
+    fn heading_paths() {
+        let mut b = Blocks::default();
+        b.push_heading("4 Verification", Locator::Page { page: 1 });
+        b.push_heading("4.2 Penetration testing", Locator::Page { page: 1 });
+        b.push(BlockKind::Paragraph, "An external firm tests each release.", Locator::Page { page: 1 }, "");
+        b.push_heading("5 Release", Locator::Page { page: 2 });
+        b.push(BlockKind::Paragraph, "Signed.", Locator::Page { page: 2 }, "");
+        assert_eq!(b.blocks[2].context, "4 Verification › 4.2 Penetration testing");
+        assert_eq!(b.blocks[4].context, "5 Release");
+        assert_eq!(numbered_level("A.1.3 Test"), 3);
+        assert_eq!(numbered_level("ANNEX A"), 1);
     }
 
     #[test]
