@@ -183,11 +183,18 @@ fn validate_clause(path: &str, raw: RawClause, constraint_ids: &mut BTreeSet<Str
         } else {
             Some(compile_group(&c.exclude).map_err(|m| err(path, format!("{field}.exclude"), m))?)
         };
+        for (j, e) in c.examples.iter().chain(&c.counter_examples).enumerate() {
+            if e.trim().is_empty() {
+                return Err(err(path, format!("{field}.examples[{j}]"), "must not be empty"));
+            }
+        }
         constraints.push(Constraint {
             id: c.id,
             text: clean(&c.text),
             confidence: c.confidence,
             question: clean(&c.question),
+            examples: c.examples.iter().map(|e| clean(e)).collect(),
+            counter_examples: c.counter_examples.iter().map(|e| clean(e)).collect(),
             require,
             exclude,
             negation_is_content: c.negation_is_content,

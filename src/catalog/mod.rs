@@ -165,6 +165,10 @@ pub struct Constraint {
     pub text: String,
     pub confidence: Confidence,
     pub question: String,
+    /// Passages that evidence the constraint, in several idioms: the judge's semantic exemplars.
+    pub examples: Vec<String>,
+    /// Passages that share its words but are about something else: the judge's counter-exemplars.
+    pub counter_examples: Vec<String>,
     /// Every group must match a passage (or its heading) for the passage to count.
     pub require: Vec<TermGroup>,
     /// A passage matching any of these terms does not count.

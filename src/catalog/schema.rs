@@ -44,6 +44,10 @@ pub(super) struct RawConstraint {
     pub(super) text: String,
     pub(super) confidence: super::Confidence,
     pub(super) question: String,
+    #[serde(default)]
+    pub(super) examples: Vec<String>,
+    #[serde(default)]
+    pub(super) counter_examples: Vec<String>,
     pub(super) require: Vec<Vec<String>>,
     #[serde(default)]
     pub(super) exclude: Vec<String>,
