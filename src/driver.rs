@@ -3,7 +3,7 @@
 //! clock and the file system.
 
 use crate::catalog::Catalog;
-use crate::evaluate::{Settings, evaluate};
+use crate::evaluate::{Engine, Judge, Settings, evaluate_traced};
 use crate::extract::{ExtractError, isolate};
 use crate::model::{DocStatus, Document, Extracted, Format};
 use crate::review::Review;
@@ -31,6 +31,10 @@ pub struct ReviewRequest {
 pub enum DriverError {
     #[error(transparent)]
     Walk(#[from] crate::sources::WalkError),
+    #[error(transparent)]
+    Model(#[from] &'static crate::index::embed::ModelError),
+    #[error(transparent)]
+    Judge(#[from] crate::evaluate::judge::JudgeError),
 }
 
 /// Progress events for a face to show (a bar on a terminal, live status in the web app).
@@ -103,6 +107,20 @@ pub fn read_document(file: &SourceFile, isolation: &isolate::Isolation) -> Docum
 
 /// Run a review.
 pub fn run(request: &ReviewRequest, progress: &dyn Progress) -> Result<Review, DriverError> {
+    let judge = Judge::builtin()?;
+    let read = read_all(request, progress)?;
+    judge_documents(request, read, &judge, None, progress)
+}
+
+/// Every file of a request, read and extracted (on all cores), before any judgment.
+pub struct ReadDocuments {
+    pub documents: Vec<Document>,
+    pub problems: Vec<String>,
+    pub started: String,
+}
+
+/// List the sources and extract every file.
+pub fn read_all(request: &ReviewRequest, progress: &dyn Progress) -> Result<ReadDocuments, DriverError> {
     let started = now();
     let (mut files, problems) = walk(&request.root)?;
     // The review configuration is not a document of the product.
@@ -126,15 +144,30 @@ pub fn run(request: &ReviewRequest, progress: &dyn Progress) -> Result<Review, D
             });
         }
     });
-    progress.evaluating();
     let documents: Vec<Document> = results.into_inner().unwrap_or_default().into_iter().flatten().collect();
+    Ok(ReadDocuments { documents, problems, started })
+}
+
+/// Judge read documents with `judge`, recording the judge's candidates into `trace` when given
+/// (calibration), and stamp the times.
+pub fn judge_documents(
+    request: &ReviewRequest,
+    read: ReadDocuments,
+    judge: &Judge,
+    trace: Option<&mut crate::evaluate::Trace>,
+    progress: &dyn Progress,
+) -> Result<Review, DriverError> {
+    let model = crate::index::embed::Model::get()?;
+    progress.evaluating();
+    let ReadDocuments { documents, problems, started } = read;
     let mut settings = request.settings.clone();
     if settings.product.trim().is_empty() {
         settings.product = infer_product(&documents).unwrap_or_else(|| "the product".to_string());
         settings.product_inferred = true;
     }
     settings.root = request.root_display.clone();
-    let mut review = evaluate(&request.catalog, documents, &settings);
+    let engine = Engine { model, judge };
+    let mut review = evaluate_traced(&request.catalog, documents, &settings, &engine, trace);
     progress.finish();
     review.source_problems = problems;
     review.started = started;

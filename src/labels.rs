@@ -7,7 +7,7 @@ use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Labels {
     pub pack: String,
     #[serde(default)]
@@ -18,7 +18,7 @@ pub struct Labels {
     pub clauses: Vec<LabelledClause>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct LabelledClause {
     pub id: String,
     pub verdict: String,
@@ -54,6 +54,9 @@ pub struct ClauseScore {
     pub evidence_expected: usize,
     pub evidence_cited: usize,
     pub missed_evidence: Vec<String>,
+    /// Documents the review cited for the clause (distinct), and how many of them the labels list.
+    pub cited_documents: usize,
+    pub cited_labelled: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -89,6 +92,7 @@ pub fn score(review: &Review, labels: &Labels, prefix: &str) -> Score {
         let cited: BTreeSet<String> =
             c.constraints.iter().flat_map(|k| k.evidence.iter().map(|e| format!("{prefix}{}", review.documents[e.doc].path))).collect();
         let missed: Vec<String> = l.evidence.iter().filter(|e| !cited.contains(*e)).cloned().collect();
+        let cited_labelled = cited.iter().filter(|c| l.evidence.contains(c)).count();
         let trap_refused = trap_reason(&l.trap).map(|reason| c.verdict != Verdict::Met && c.rejected.iter().any(|r| r.reason == reason));
         clauses.push(ClauseScore {
             id: l.id.clone(),
@@ -99,6 +103,8 @@ pub fn score(review: &Review, labels: &Labels, prefix: &str) -> Score {
             evidence_expected: l.evidence.len(),
             evidence_cited: l.evidence.len() - missed.len(),
             missed_evidence: missed,
+            cited_documents: cited.len(),
+            cited_labelled,
         });
     }
     Score { clauses, not_in_catalog }
@@ -126,6 +132,29 @@ impl Score {
         if expected == 0 { 1.0 } else { cited as f64 / expected as f64 }
     }
 
+    /// Share of the documents cited (per clause) that the labels list as evidence for that clause.
+    pub fn citation_precision(&self) -> f64 {
+        let cited: usize = self.clauses.iter().map(|c| c.cited_documents).sum();
+        let good: usize = self.clauses.iter().map(|c| c.cited_labelled).sum();
+        if cited == 0 { 1.0 } else { good as f64 / cited as f64 }
+    }
+
+    /// The figures as JSON (one object per pack in `crosswalk eval --format json`).
+    pub fn figures(&self, pack: &str) -> serde_json::Value {
+        let (refused, traps) = self.traps();
+        serde_json::json!({
+            "pack": pack,
+            "clauses": self.clauses.len(),
+            "accuracy": round3(self.agreement()),
+            "false_met": self.missing_reported_met().len(),
+            "false_met_clauses": self.missing_reported_met(),
+            "traps": traps,
+            "traps_refused": refused,
+            "evidence_recall": round3(self.evidence_recall()),
+            "citation_precision": round3(self.citation_precision()),
+        })
+    }
+
     /// A plain-text report of the figures and each disagreement.
     pub fn render(&self) -> String {
         use std::fmt::Write as _;
@@ -148,6 +177,7 @@ impl Score {
         );
         let _ = writeln!(s, "traps refused: {refused}/{traps}");
         let _ = writeln!(s, "labelled evidence documents cited: {:.3}", self.evidence_recall());
+        let _ = writeln!(s, "citation precision (cited documents the labels list): {:.3}", self.citation_precision());
         let _ = writeln!(s, "confusion (expected → got):");
         for e in ["met", "partial", "missing"] {
             let row: Vec<String> = ["met", "partial", "missing", "not_applicable"]
@@ -178,4 +208,8 @@ impl Score {
         }
         s
     }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
 }

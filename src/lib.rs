@@ -6,6 +6,7 @@
 //! renders the [`review::Review`]. [`driver`] runs the stages; the CLI (`src/main.rs`) is a thin face.
 #![forbid(unsafe_code)]
 
+pub mod calibrate;
 pub mod catalog;
 pub mod config;
 pub mod diff;
@@ -13,6 +14,7 @@ pub mod driver;
 pub mod evaluate;
 pub mod extract;
 pub mod fsutil;
+pub mod index;
 pub mod labels;
 pub mod model;
 pub mod report;

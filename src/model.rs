@@ -261,6 +261,20 @@ impl RejectReason {
         }
     }
 
+    /// A few words for lists ("2 negated, 1 template placeholder").
+    pub fn explain_short(self) -> &'static str {
+        match self {
+            RejectReason::Negated => "negated",
+            RejectReason::Placeholder => "template placeholder",
+            RejectReason::Future => "plan or intention",
+            RejectReason::Draft => "in a draft document",
+            RejectReason::Superseded => "in a superseded document",
+            RejectReason::Glossary => "definition only",
+            RejectReason::NameOnly => "file name matches, content does not",
+            RejectReason::NoText => "file without readable text",
+        }
+    }
+
     /// A sentence for reports.
     pub fn explain(self) -> &'static str {
         match self {

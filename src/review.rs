@@ -12,7 +12,10 @@ pub struct Evidence {
     pub doc: usize,
     pub block: usize,
     pub range: std::ops::Range<usize>,
+    /// The judge's calibrated score (0–1).
     pub score: f64,
+    pub strength: crate::evaluate::Strength,
+    pub kind: crate::evaluate::PassageKind,
     /// The terms that matched, one per concept group (for explanations).
     pub matched: Vec<String>,
 }
@@ -33,6 +36,9 @@ pub struct Rejection {
 pub struct ConstraintResult {
     pub id: String,
     pub text: String,
+    /// Decides the verdict (stated by the standard); advisory constraints (only inferred) are reported
+    /// but do not make a clause partial.
+    pub required: bool,
     pub covered: bool,
     pub evidence: Vec<Evidence>,
 }
@@ -44,6 +50,8 @@ pub struct GapFinding {
     pub severity: Severity,
     pub description: String,
     pub remedy: String,
+    /// The constraints the gap speaks of (all uncovered when it is listed).
+    pub constraints: Vec<String>,
 }
 
 impl ClauseResult {
@@ -85,6 +93,10 @@ pub struct Review {
     pub catalog_title: String,
     pub catalog_version: String,
     pub catalog_sha256: String,
+    /// The embedding model that judged, with its sha256.
+    pub model: String,
+    /// The judge's parameters, with their sha256.
+    pub judge: String,
     pub product: String,
     pub product_inferred: bool,
     pub manufacturer: Option<String>,

@@ -122,7 +122,11 @@ async fn review_in_the_browser() {
     client.find(Locator::Id("start")).await.expect("start").click().await.expect("submit");
 
     // Live progress, then the summary.
-    client.wait().at_most(Duration::from_secs(120)).for_element(Locator::Id("summary")).await.expect("results appear");
+    if client.wait().at_most(Duration::from_secs(120)).for_element(Locator::Id("summary")).await.is_err() {
+        let page = client.source().await.unwrap_or_default();
+        let url = client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+        panic!("no results at {url}:\n{page}");
+    }
     let url = client.current_url().await.expect("url");
     assert!(url.as_str().contains("focus=5.5.1"), "{url}");
     shot("4-results", client.screenshot().await.expect("png"));

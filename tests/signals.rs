@@ -71,6 +71,9 @@ fn fixtures() -> Vec<(String, Fixture)> {
 fn every_signal_fixture_behaves() {
     let catalogs: BTreeMap<&str, Catalog> = builtin_ids().into_iter().map(|id| (id, catalog(id))).collect();
     let settings = Settings { product: "FixtureProduct".into(), ..Settings::default() };
+    let model = crosswalk::index::embed::Model::get().expect("embedding model");
+    let judge = crosswalk::evaluate::Judge::builtin().expect("judge");
+    let engine = crosswalk::evaluate::Engine { model, judge: &judge };
     let mut failures = Vec::new();
     let mut n = 0;
     for (file, fixture) in fixtures() {
@@ -78,7 +81,7 @@ fn every_signal_fixture_behaves() {
         assert!(catalog.clause(&fixture.clause).is_some(), "{file}: clause {} not in catalog", fixture.clause);
         for (i, case) in fixture.cases.iter().enumerate() {
             n += 1;
-            let review = evaluate(catalog, vec![document(&case.text)], &settings);
+            let review = evaluate(catalog, vec![document(&case.text)], &settings, &engine);
             let clause = review.clauses.iter().find(|c| c.id == fixture.clause).expect("clause in review");
             let Some(result) = clause.constraints.iter().find(|c| c.id == case.constraint) else {
                 failures.push(format!("{file} case {i}: no constraint {}", case.constraint));

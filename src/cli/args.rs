@@ -168,15 +168,42 @@ pub(crate) enum FailOn {
 }
 
 #[derive(Args)]
+#[command(after_help = "Examples:
+  crosswalk eval ../shared/devset/acme-dialysis
+  crosswalk eval --loo ../shared/devset/acme-dialysis ../shared/devset/orthotrack ../shared/devset/pulsewave --format json
+  crosswalk eval --fit ../shared/devset/* -o models/judge.toml")]
 pub(crate) struct EvalArgs {
-    /// The pack: a folder holding labels.toml and the documents (in docs/ when present).
-    pub(crate) pack: PathBuf,
+    /// Labelled packs: folders holding labels.toml and the documents (in docs/ when present).
+    #[arg(required = true)]
+    pub(crate) packs: Vec<PathBuf>,
+    /// Leave-one-pack-out: for each pack, fit the judge on the others and score this one (needs two packs
+    /// or more); printed beside the figures of the shipped judge.
+    #[arg(long, conflicts_with = "fit")]
+    pub(crate) loo: bool,
+    /// Fit the judge on all the packs and write its parameters (models/judge.toml syntax).
+    #[arg(long)]
+    pub(crate) fit: bool,
+    /// Judge parameters to score with instead of the shipped ones.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) judge: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub(crate) format: EvalFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short)]
+    pub(crate) output: Option<PathBuf>,
     /// Use the catalog in DIR instead of the built-in one.
     #[arg(long, value_name = "DIR")]
     pub(crate) catalog: Option<PathBuf>,
     /// Files extracted at once (default: the number of cores).
     #[arg(long, short)]
     pub(crate) jobs: Option<usize>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum EvalFormat {
+    Text,
+    Json,
 }
 
 #[derive(Args)]

@@ -1,21 +1,35 @@
 //! Catalog + documents → [`Review`]. Pure: no files, clock, environment or randomness, so the same
 //! input gives the same review. It does not fail: unreadable documents and refused passages are data.
 //!
-//! A constraint is covered by a passage in which every concept group of the constraint matches (in the
-//! passage or its heading, at least one in the passage itself), no exclusion matches, and `refuse` finds no
-//! reason to distrust it. The verdict rule lives in `verdict`.
+//! The pipeline, per constraint of each clause:
+//! 1. **retrieve** (`retrieve`): candidate passages from a lexical ranking (the constraint's concept groups)
+//!    fused with a semantic one (cosine to the constraint, its question and its exemplars);
+//! 2. **judge** (`judge`): a calibrated score from the passage's concept coverage, similarities, kind and
+//!    subject; the constraint is covered when an accepted passage reaches the judge's threshold;
+//! 3. **refuse** (`refuse`): a passage that is draft, superseded, a definition, a placeholder, negated or a
+//!    plan never counts, and says why in the report;
+//! 4. **verdict** (`verdict`), **gaps** (`gaps`) and **audit defense** (`defense`) from the covered
+//!    constraints only.
 
 mod defense;
+mod gaps;
+pub mod judge;
+pub(crate) mod passages;
 mod refuse;
+mod retrieve;
 mod verdict;
 
+pub use judge::{Judge, Strength};
+pub use passages::PassageKind;
 pub use verdict::verdict_of;
 
-use crate::catalog::{Catalog, Clause, Constraint, ItemClass, TermGroup};
-use crate::model::{BlockKind, DocStatus, Document, RejectReason, Verdict};
-use crate::review::{ClauseResult, ConstraintResult, Evidence, GapFinding, Rejection, Review, Summary};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::ops::Range;
+use crate::catalog::{Catalog, Clause, ItemClass};
+use crate::index::concepts::ConceptIndex;
+use crate::index::embed::Model;
+use crate::model::{DocStatus, Document, RejectReason, Verdict};
+use crate::review::{ClauseResult, ConstraintResult, Evidence, Rejection, Review, Summary};
+use passages::Corpus;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What the user told us about the product (from `crosswalk.toml` or flags), already validated.
 #[derive(Debug, Clone, Default)]
@@ -32,340 +46,88 @@ pub struct Settings {
     pub root: String,
 }
 
+/// The judging machinery, loaded and checked by the driver: the embedding model and the judge's
+/// parameters. Evaluation only reads them.
+pub struct Engine<'a> {
+    pub model: &'a Model,
+    pub judge: &'a Judge,
+}
+
 /// Most pieces of evidence cited per constraint.
 const MAX_EVIDENCE: usize = 4;
 /// Most refused passages listed per clause.
 const MAX_REJECTED: usize = 12;
 
-/// One group's hit in a block: where in the text (None when only the heading/context matched) and the
-/// matched words.
-#[derive(Clone)]
-struct Hit {
-    range: Option<Range<usize>>,
-    /// Matched in the table header of this row: part of the row, though not quotable.
-    in_header: bool,
-    term: String,
-    distinct_terms: usize,
+/// Per constraint, every candidate the judge scored: what `calibrate` fits the judge on.
+#[derive(Debug, Clone, Default)]
+pub struct Trace {
+    pub constraints: Vec<TracedConstraint>,
 }
 
-type GroupHits = HashMap<(usize, usize), Hit>;
-
-struct Corpus<'a> {
-    docs: &'a [Document],
-    glossary_doc: Vec<bool>,
-    /// Per document, per block: is the block a template placeholder?
-    placeholder: Vec<Vec<bool>>,
-    /// Per document: is it an unfilled template?
-    template_doc: Vec<bool>,
-    cache: HashMap<String, std::rc::Rc<GroupHits>>,
+#[derive(Debug, Clone)]
+pub struct TracedConstraint {
+    pub clause: String,
+    pub constraint: String,
+    pub required: bool,
+    pub candidates: Vec<TracedCandidate>,
 }
 
-impl<'a> Corpus<'a> {
-    fn new(docs: &'a [Document], catalog: &Catalog) -> Self {
-        let glossary_doc = docs.iter().map(|d| refuse::is_glossary_heading(&d.title()) || refuse::is_glossary_heading(&d.path)).collect();
-        let placeholder: Vec<Vec<bool>> =
-            docs.iter().map(|d| d.extracted.blocks.iter().map(|b| refuse::is_placeholder(&b.text)).collect()).collect();
-        // An unfilled template (several placeholders, a noticeable share of its passages) evidences nothing.
-        let template_doc = placeholder
-            .iter()
-            .map(|p| {
-                let n = p.iter().filter(|x| **x).count();
-                n >= 3 && n * 20 >= p.len()
-            })
-            .collect();
-        // Match every concept group of the catalog over the corpus up front, on all cores: the groups are
-        // independent, and this is most of the evaluation's work.
-        let mut groups: Vec<&TermGroup> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for c in &catalog.clauses {
-            for k in &c.constraints {
-                for g in k.require.iter().chain(k.exclude.iter()) {
-                    if seen.insert(g.regex.as_str()) {
-                        groups.push(g);
-                    }
-                }
-            }
-        }
-        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
-        let chunk = groups.len().div_ceil(threads).max(1);
-        let computed: Vec<(String, GroupHits)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = groups
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || part.iter().map(|g| (g.regex.as_str().to_string(), group_hits(docs, g))).collect::<Vec<_>>())
-                })
-                .collect();
-            handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
-        });
-        let cache = computed.into_iter().map(|(k, v)| (k, std::rc::Rc::new(v))).collect();
-        Corpus { docs, glossary_doc, placeholder, template_doc, cache }
-    }
-
-    /// All blocks where `group` matches (precomputed for the catalog's groups; others on demand).
-    fn hits(&mut self, group: &TermGroup) -> std::rc::Rc<GroupHits> {
-        let key = group.regex.as_str().to_string();
-        if let Some(h) = self.cache.get(&key) {
-            return h.clone();
-        }
-        let rc = std::rc::Rc::new(group_hits(self.docs, group));
-        self.cache.insert(key, rc.clone());
-        rc
-    }
-}
-
-/// Where one group matches in the corpus: in a passage's text, its table header or its heading.
-fn group_hits(docs: &[Document], group: &TermGroup) -> GroupHits {
-    let mut hits = GroupHits::new();
-    {
-        for (di, doc) in docs.iter().enumerate() {
-            if doc.status != DocStatus::Ok {
-                continue;
-            }
-            for (bi, block) in doc.extracted.blocks.iter().enumerate() {
-                if matches!(block.kind, BlockKind::Heading | BlockKind::TableHeader) {
-                    continue;
-                }
-                let in_text: Vec<regex::Match<'_>> = group.find_all(&block.text).collect();
-                if let Some(first) = in_text.first() {
-                    let distinct: BTreeSet<String> = in_text.iter().map(|m| m.as_str().to_lowercase()).collect();
-                    hits.insert(
-                        (di, bi),
-                        Hit {
-                            range: Some(first.range()),
-                            in_header: false,
-                            term: first.as_str().to_string(),
-                            distinct_terms: distinct.len(),
-                        },
-                    );
-                } else if let Some(r) = group.find(&block.header) {
-                    hits.insert((di, bi), Hit { range: None, in_header: true, term: block.header[r].to_string(), distinct_terms: 1 });
-                } else if let Some(r) = group.find(&block.context) {
-                    hits.insert((di, bi), Hit { range: None, in_header: false, term: block.context[r].to_string(), distinct_terms: 1 });
-                }
-            }
-        }
-    }
-    hits
-}
-
-/// Sentence ranges of a passage: split after `.`, `?`, `!` followed by a space, and at table cell
-/// separators.
-fn sentences(text: &str) -> Vec<Range<usize>> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let end_here = match bytes[i] {
-            b'.' | b'?' | b'!' => bytes.get(i + 1) == Some(&b' ') && !(bytes[i] == b'.' && is_abbreviation(&text[start..i])),
-            b'|' => i > 0 && bytes[i - 1] == b' ' && bytes.get(i + 1) == Some(&b' '),
-            _ => false,
-        };
-        if end_here {
-            let end = if bytes[i] == b'|' { i.saturating_sub(1) } else { i + 1 };
-            if end > start {
-                out.push(start..end);
-            }
-            start = i + 2;
-            i += 2;
-            continue;
-        }
-        i += 1;
-    }
-    if start < text.len() {
-        out.push(start..text.len());
-    }
-    out
-}
-
-fn is_abbreviation(before: &str) -> bool {
-    let last = before.rsplit(' ').next().unwrap_or("").trim_start_matches(['(', '[', '"', '\'']);
-    matches!(
-        last.to_ascii_lowercase().as_str(),
-        "e.g"
-            | "i.e"
-            | "etc"
-            | "incl"
-            | "cf"
-            | "approx."
-            | "no"
-            | "vs"
-            | "s"
-            | "ss"
-            | "ref"
-            | "fig"
-            | "approx"
-            | "dr"
-            | "mr"
-            | "ms"
-            | "p"
-            | "sec"
-            | "rev"
-            | "v"
-    ) || (last.len() <= 2 && last.chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()))
-}
-
-/// Short table cells state a status ("No", "Not performed", "Planned"): they qualify the whole row.
-fn is_status_cell(cell: &str) -> bool {
-    cell.chars().count() <= 40
-}
-
-struct Candidate {
-    doc: usize,
-    block: usize,
-    range: Range<usize>,
-    score: f64,
-    matched: Vec<String>,
-    refused: Option<RejectReason>,
-}
-
-fn candidates(corpus: &mut Corpus<'_>, clause: &Clause, constraint: &Constraint) -> Vec<Candidate> {
-    let groups: Vec<std::rc::Rc<GroupHits>> = constraint.require.iter().map(|g| corpus.hits(g)).collect();
-    let exclude = constraint.exclude.as_ref().map(|g| corpus.hits(g));
-    let Some((first, rest)) = groups.split_first() else { return vec![] };
-    let mut keys: Vec<(usize, usize)> = first.keys().copied().filter(|k| rest.iter().all(|g| g.contains_key(k))).collect();
-    keys.sort_unstable();
-    let mut out = Vec::new();
-    // A template placeholder under a heading on the constraint's topic ("9 Decommissioning: [insert …]")
-    // says little enough that not every concept can match; it is reported as what it is.
-    for &(di, bi) in first.keys() {
-        if keys.binary_search(&(di, bi)).is_ok() || !corpus.placeholder[di][bi] {
-            continue;
-        }
-        let block = &corpus.docs[di].extracted.blocks[bi];
-        out.push(Candidate {
-            doc: di,
-            block: bi,
-            range: cap_quote(&block.text, 0..block.text.len()),
-            score: 0.0,
-            matched: vec![],
-            refused: Some(RejectReason::Placeholder),
-        });
-    }
-    for (di, bi) in keys {
-        if exclude.as_ref().is_some_and(|e| e.contains_key(&(di, bi))) {
-            continue;
-        }
-        let doc = &corpus.docs[di];
-        let block = &doc.extracted.blocks[bi];
-        let hits: Vec<&Hit> = groups.iter().filter_map(|g| g.get(&(di, bi))).collect();
-        let text_hits: Vec<&Range<usize>> = hits.iter().filter_map(|h| h.range.as_ref()).collect();
-        if text_hits.is_empty() && !hits.iter().any(|h| h.in_header) {
-            continue; // only the heading matched: nothing in the passage itself to cite
-        }
-        let sents = sentences(&block.text);
-        let sentence_of = |pos: usize| sents.iter().position(|s| s.start <= pos && pos < s.end.max(s.start + 1)).unwrap_or(0);
-        let is_row = matches!(block.kind, BlockKind::TableRow | BlockKind::Record);
-        // The sentences where each group matches in the passage; the concepts must meet within a few
-        // sentences (a table row or record counts as one unit).
-        let per_group: Vec<Vec<usize>> = constraint
-            .require
-            .iter()
-            .zip(&groups)
-            .filter_map(|(group, group_hits)| {
-                group_hits.get(&(di, bi))?.range.as_ref()?;
-                let mut idx: Vec<usize> = group.find_all(&block.text).map(|m| sentence_of(m.start())).collect();
-                idx.dedup();
-                Some(idx)
-            })
-            .collect();
-        let (lo, hi) = min_window(&per_group).unwrap_or((0, 0));
-        if !is_row && hi - lo + 1 > MAX_SPAN_SENTENCES {
-            continue;
-        }
-        let range = match (sents.get(lo), sents.get(hi)) {
-            (Some(a), Some(b)) if !text_hits.is_empty() => a.start..b.end,
-            _ => 0..block.text.len(),
-        };
-        let range = cap_quote(&block.text, range);
-        let considered: Vec<&str> = sents
-            .iter()
-            .enumerate()
-            .filter(|(i, s)| (*i >= lo && *i <= hi) || (is_row && is_status_cell(&block.text[(*s).clone()])))
-            .map(|(_, s)| &block.text[s.clone()])
-            .collect();
-        let refused = if corpus.template_doc[di] && doc.extracted.meta.state == crate::model::DocState::Unknown {
-            Some(RejectReason::Placeholder)
-        } else {
-            refuse::refuse(
-                doc.extracted.meta.state,
-                corpus.glossary_doc[di],
-                constraint.negation_is_content,
-                &block.context,
-                &block.text,
-                &considered,
-            )
-        };
-        let all_in_text = text_hits.len() == hits.len();
-        let extra_terms: usize = hits.iter().map(|h| h.distinct_terms.saturating_sub(1)).sum();
-        let file_match = clause.file_exists.is_match(&doc.path) || clause.file_exists.is_match(&doc.title());
-        let mut score = 0.55 + 0.1 * (extra_terms.min(3) as f64);
-        if all_in_text {
-            score += 0.1;
-        }
-        if file_match {
-            score += 0.1;
-        }
-        // A quote an auditor can read on its own: whole sentences of some length, not a label or a
-        // fragment cut from a PDF line.
-        let quote = &block.text[range.clone()];
-        if quote.chars().count() < 40 {
-            score -= 0.1;
-        }
-        if quote.chars().next().is_some_and(|c| c.is_lowercase()) {
-            score -= 0.05;
-        }
-        let score = (score.clamp(0.0, 1.0) * 100.0).round() / 100.0;
-        out.push(Candidate { doc: di, block: bi, range, score, matched: hits.iter().map(|h| h.term.clone()).collect(), refused });
-    }
-    out
-}
-
-/// Concepts of one constraint must meet within this many consecutive sentences of a prose passage.
-const MAX_SPAN_SENTENCES: usize = 3;
-
-/// The smallest run of sentences [lo, hi] holding at least one index from every list.
-fn min_window(lists: &[Vec<usize>]) -> Option<(usize, usize)> {
-    let mut starts: Vec<usize> = lists.iter().flatten().copied().collect();
-    starts.sort_unstable();
-    starts.dedup();
-    let mut best: Option<(usize, usize)> = None;
-    for s in starts {
-        let mut end = s;
-        for list in lists {
-            match list.iter().copied().filter(|i| *i >= s).min() {
-                Some(i) => end = end.max(i),
-                None => return best,
-            }
-        }
-        if best.is_none_or(|(a, b)| end - s < b - a) {
-            best = Some((s, end));
-        }
-    }
-    best
-}
-
-/// Quotes longer than this are cut at a character boundary (they stay verbatim substrings).
-const MAX_QUOTE: usize = 700;
-
-fn cap_quote(text: &str, range: Range<usize>) -> Range<usize> {
-    if range.len() <= MAX_QUOTE {
-        return range;
-    }
-    let mut end = range.start + MAX_QUOTE;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    range.start..end
+#[derive(Debug, Clone)]
+pub struct TracedCandidate {
+    /// Document path relative to the reviewed root.
+    pub doc: String,
+    pub features: judge::Features,
+    pub refused: bool,
 }
 
 /// Evaluate every clause of `catalog` against `documents`.
-pub fn evaluate(catalog: &Catalog, documents: Vec<Document>, settings: &Settings) -> Review {
-    let mut corpus = Corpus::new(&documents, catalog);
+pub fn evaluate(catalog: &Catalog, documents: Vec<Document>, settings: &Settings, engine: &Engine<'_>) -> Review {
+    evaluate_traced(catalog, documents, settings, engine, None)
+}
+
+/// [`evaluate`], recording every scored candidate into `trace` when given.
+pub fn evaluate_traced(
+    catalog: &Catalog,
+    documents: Vec<Document>,
+    settings: &Settings,
+    engine: &Engine<'_>,
+    trace: Option<&mut Trace>,
+) -> Review {
+    let concepts = ConceptIndex::new(catalog);
+    let corpus = Corpus::new(&documents, &concepts, engine.model);
+    let index = retrieve::Index::new(&corpus);
+    // Clauses are independent: judge them on all cores, keep catalog order.
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    type Slot = std::sync::Mutex<Option<(ClauseResult, Vec<TracedConstraint>)>>;
+    let slots: Vec<Slot> = catalog.clauses.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let want_trace = trace.is_some();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(clause) = catalog.clauses.get(i) else { break };
+                    let out = evaluate_clause(&corpus, &index, clause, settings, engine, want_trace);
+                    if let Ok(mut slot) = slots[i].lock() {
+                        *slot = Some(out);
+                    }
+                }
+            });
+        }
+    });
     let mut clauses = Vec::with_capacity(catalog.clauses.len());
-    for clause in &catalog.clauses {
-        clauses.push(evaluate_clause(&mut corpus, clause, settings));
+    let mut traced = Vec::new();
+    for slot in slots {
+        if let Some((c, t)) = slot.into_inner().ok().flatten() {
+            clauses.push(c);
+            traced.extend(t);
+        }
     }
+    if let Some(trace) = trace {
+        trace.constraints = traced;
+    }
+    drop(index);
     drop(corpus);
     let mut summary = Summary { clauses: clauses.len(), ..Summary::default() };
     for c in &clauses {
@@ -387,6 +149,8 @@ pub fn evaluate(catalog: &Catalog, documents: Vec<Document>, settings: &Settings
         catalog_title: catalog.title.clone(),
         catalog_version: catalog.version.clone(),
         catalog_sha256: catalog.sha256.clone(),
+        model: format!("{} (sha256 {})", engine.model.name, engine.model.sha256),
+        judge: format!("{} (sha256 {})", engine.judge.name, engine.judge.sha256),
         product: settings.product.clone(),
         product_inferred: settings.product_inferred,
         manufacturer: settings.manufacturer.clone(),
@@ -419,7 +183,22 @@ fn not_applicable_reason(clause: &Clause, settings: &Settings) -> Option<String>
     ))
 }
 
-fn evaluate_clause(corpus: &mut Corpus<'_>, clause: &Clause, settings: &Settings) -> ClauseResult {
+/// Which constraints decide the verdict: those the standard states (or ISH1 adds); constraints we only
+/// inferred from IEC 62443-4-1 or the title count only where a clause has nothing else. The others are
+/// still checked and reported as advisory.
+pub fn required(clause: &Clause) -> Vec<bool> {
+    let any_firm = clause.constraints.iter().any(|c| c.confidence != crate::catalog::Confidence::Inferred);
+    clause.constraints.iter().map(|c| !any_firm || c.confidence != crate::catalog::Confidence::Inferred).collect()
+}
+
+fn evaluate_clause(
+    corpus: &Corpus<'_>,
+    index: &retrieve::Index,
+    clause: &Clause,
+    settings: &Settings,
+    engine: &Engine<'_>,
+    want_trace: bool,
+) -> (ClauseResult, Vec<TracedConstraint>) {
     let file_matches: Vec<usize> = corpus
         .docs
         .iter()
@@ -427,8 +206,9 @@ fn evaluate_clause(corpus: &mut Corpus<'_>, clause: &Clause, settings: &Settings
         .filter(|(_, d)| clause.file_exists.is_match(&d.path) || clause.file_exists.is_match(&d.title()))
         .map(|(i, _)| i)
         .collect();
+    let required = required(clause);
     if let Some(reason) = not_applicable_reason(clause, settings) {
-        return ClauseResult {
+        let result = ClauseResult {
             id: clause.id.clone(),
             title: clause.title.clone(),
             verdict: Verdict::NotApplicable,
@@ -436,7 +216,8 @@ fn evaluate_clause(corpus: &mut Corpus<'_>, clause: &Clause, settings: &Settings
             constraints: clause
                 .constraints
                 .iter()
-                .map(|c| ConstraintResult { id: c.id.clone(), text: c.text.clone(), covered: false, evidence: vec![] })
+                .zip(&required)
+                .map(|(c, r)| ConstraintResult { id: c.id.clone(), text: c.text.clone(), required: *r, covered: false, evidence: vec![] })
                 .collect(),
             file_matches,
             content_matches: vec![],
@@ -444,28 +225,48 @@ fn evaluate_clause(corpus: &mut Corpus<'_>, clause: &Clause, settings: &Settings
             gaps: vec![],
             audit_defense: None,
         };
+        return (result, vec![]);
     }
 
     let mut constraints = Vec::new();
     let mut rejected: Vec<Rejection> = Vec::new();
     let mut touched_docs = BTreeSet::new();
+    let mut traced = Vec::new();
     // Per document: its best accepted passage for this clause (constraint index, evidence).
     let mut best_of_doc: BTreeMap<usize, (usize, Evidence)> = BTreeMap::new();
     for (ci, constraint) in clause.constraints.iter().enumerate() {
-        let cands = candidates(corpus, clause, constraint);
-        for c in &cands {
-            touched_docs.insert(c.doc);
+        let cands = retrieve::candidates(corpus, index, clause, constraint, engine);
+        if std::env::var("CW_DEBUG").is_ok_and(|v| v == constraint.id) {
+            for c in &cands {
+                eprintln!(
+                    "{} {}:{} score {:.3} near {} refused {:?} f {:?}",
+                    constraint.id, c.doc, c.block, c.score, c.all_near, c.refused, c.features
+                );
+            }
         }
-        let mut accepted: Vec<&Candidate> = cands.iter().filter(|c| c.refused.is_none()).collect();
+        let threshold = engine.judge.threshold;
+        for c in &cands {
+            if c.score >= threshold || c.all_near {
+                touched_docs.insert(c.doc);
+            }
+        }
+        if want_trace {
+            traced.push(TracedConstraint {
+                clause: clause.id.clone(),
+                constraint: constraint.id.clone(),
+                required: required[ci],
+                candidates: cands
+                    .iter()
+                    .map(|c| TracedCandidate { doc: corpus.docs[c.doc].path.clone(), features: c.features, refused: c.refused.is_some() })
+                    .collect(),
+            });
+        }
+        let mut accepted: Vec<&retrieve::Candidate> = cands.iter().filter(|c| c.refused.is_none() && c.score >= threshold).collect();
         accepted.sort_by(|a, b| {
-            b.score
-                .partial_cmp(&a.score)
-                .unwrap_or(std::cmp::Ordering::Equal)
-                .then_with(|| corpus.docs[a.doc].path.cmp(&corpus.docs[b.doc].path))
-                .then(a.block.cmp(&b.block))
+            b.score.total_cmp(&a.score).then_with(|| corpus.docs[a.doc].path.cmp(&corpus.docs[b.doc].path)).then(a.block.cmp(&b.block))
         });
         // Prefer distinct documents, then fill with further passages.
-        let mut chosen: Vec<&Candidate> = Vec::new();
+        let mut chosen: Vec<&retrieve::Candidate> = Vec::new();
         for c in &accepted {
             if chosen.len() < MAX_EVIDENCE && !chosen.iter().any(|x| x.doc == c.doc) {
                 chosen.push(c);
@@ -477,36 +278,32 @@ fn evaluate_clause(corpus: &mut Corpus<'_>, clause: &Clause, settings: &Settings
             }
         }
         for c in &accepted {
-            if best_of_doc.get(&c.doc).is_none_or(|(_, b)| c.score > b.score) {
-                best_of_doc.insert(
-                    c.doc,
-                    (ci, Evidence { doc: c.doc, block: c.block, range: c.range.clone(), score: c.score, matched: c.matched.clone() }),
-                );
+            if best_of_doc.get(&c.doc).is_none_or(|(_, b)| f64::from(c.score) > b.score) {
+                best_of_doc.insert(c.doc, (ci, evidence_of(c, engine)));
             }
         }
-        let covered = !chosen.is_empty();
-        if !covered {
-            for c in cands.iter().filter(|c| c.refused.is_some()) {
-                let reason = c.refused.unwrap_or(RejectReason::Negated);
-                if !rejected.iter().any(|r| r.doc == c.doc && r.block == Some(c.block) && r.reason == reason) {
-                    rejected.push(Rejection {
-                        doc: c.doc,
-                        block: Some(c.block),
-                        range: c.range.clone(),
-                        reason,
-                        constraint: Some(constraint.id.clone()),
-                    });
-                }
+        // Refused passages that would otherwise have counted are reported with their reason, so a reader
+        // sees why a keyword-rich passage is not evidence.
+        let reportable =
+            |c: &retrieve::Candidate| c.score >= threshold || c.all_near || (c.refused == Some(RejectReason::Placeholder) && c.on_topic);
+        for c in cands.iter().filter(|c| c.refused.is_some() && reportable(c)) {
+            let reason = c.refused.unwrap_or(RejectReason::Negated);
+            if !rejected.iter().any(|r| r.doc == c.doc && r.block == Some(c.block) && r.reason == reason) {
+                rejected.push(Rejection {
+                    doc: c.doc,
+                    block: Some(c.block),
+                    range: c.range.clone(),
+                    reason,
+                    constraint: Some(constraint.id.clone()),
+                });
             }
         }
         constraints.push(ConstraintResult {
             id: constraint.id.clone(),
             text: constraint.text.clone(),
-            covered,
-            evidence: chosen
-                .iter()
-                .map(|c| Evidence { doc: c.doc, block: c.block, range: c.range.clone(), score: c.score, matched: c.matched.clone() })
-                .collect(),
+            required: required[ci],
+            covered: !chosen.is_empty(),
+            evidence: chosen.iter().map(|c| evidence_of(c, engine)).collect(),
         });
     }
     // Every document that evidences the clause is cited at least once (its best passage), so the report
@@ -540,37 +337,13 @@ fn evaluate_clause(corpus: &mut Corpus<'_>, clause: &Clause, settings: &Settings
     rejected.sort_by_key(|a| (a.doc, a.block, a.reason));
     rejected.truncate(MAX_REJECTED);
 
-    let covered: Vec<bool> = constraints.iter().map(|c| c.covered).collect();
-    let verdict = verdict_of(&covered);
-    let gaps: Vec<GapFinding> = clause
-        .gaps
-        .iter()
-        .filter(|g| {
-            if g.constraints.is_empty() {
-                verdict != Verdict::Met
-            } else {
-                g.constraints.iter().any(|id| constraints.iter().any(|c| &c.id == id && !c.covered))
-            }
-        })
-        .map(|g| GapFinding {
-            id: g.id.clone(),
-            title: g.title.clone(),
-            severity: g.severity,
-            description: g.description.clone(),
-            remedy: g.remedy.clone(),
-        })
-        .collect();
+    let decisive: Vec<bool> = constraints.iter().filter(|c| c.required).map(|c| c.covered).collect();
+    let verdict = verdict_of(&decisive);
+    let gaps = gaps::listed(clause, &constraints, verdict);
     let cited_docs: Vec<usize> = {
         let mut seen = BTreeSet::new();
-        let mut v = Vec::new();
-        for c in &constraints {
-            for e in &c.evidence {
-                if seen.insert(e.doc) {
-                    v.push(e.doc);
-                }
-            }
-        }
-        v.sort_by(|a, b| corpus.docs[*a].display_id().cmp(&corpus.docs[*b].display_id()));
+        let mut v: Vec<usize> = constraints.iter().flat_map(|c| c.evidence.iter().map(|e| e.doc)).filter(|d| seen.insert(*d)).collect();
+        v.sort_by_key(|d| corpus.docs[*d].display_id());
         v
     };
     let justification = justify(corpus.docs, &constraints, &cited_docs, &rejected, verdict);
@@ -578,8 +351,8 @@ fn evaluate_clause(corpus: &mut Corpus<'_>, clause: &Clause, settings: &Settings
         Verdict::Met | Verdict::Partial => Some(defense::fill(clause, settings, corpus.docs, &cited_docs, &constraints, &gaps)),
         _ => None,
     };
-    content_matches.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
-    ClauseResult {
+    content_matches.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let result = ClauseResult {
         id: clause.id.clone(),
         title: clause.title.clone(),
         verdict,
@@ -590,51 +363,59 @@ fn evaluate_clause(corpus: &mut Corpus<'_>, clause: &Clause, settings: &Settings
         rejected,
         gaps,
         audit_defense,
+    };
+    (result, traced)
+}
+
+fn evidence_of(c: &retrieve::Candidate, engine: &Engine<'_>) -> Evidence {
+    Evidence {
+        doc: c.doc,
+        block: c.block,
+        range: c.range.clone(),
+        score: (f64::from(c.score) * 100.0).round() / 100.0,
+        strength: engine.judge.strength(c.score),
+        kind: c.kind,
+        matched: c.matched.clone(),
     }
 }
 
+/// One or two sentences: which constraints carried the verdict (with the document that evidences each),
+/// which are open, and what was refused.
 fn justify(docs: &[Document], constraints: &[ConstraintResult], cited: &[usize], rejected: &[Rejection], verdict: Verdict) -> String {
-    let n = constraints.len();
-    let k = constraints.iter().filter(|c| c.covered).count();
+    let decisive: Vec<&ConstraintResult> = constraints.iter().filter(|c| c.required).collect();
+    let n = decisive.len();
+    let k = decisive.iter().filter(|c| c.covered).count();
     let ids: Vec<String> = cited.iter().map(|d| docs[*d].display_id()).collect();
-    let missing: Vec<&str> = constraints.iter().filter(|c| !c.covered).map(|c| c.id.as_str()).collect();
+    let carried: Vec<String> = decisive
+        .iter()
+        .filter(|c| c.covered)
+        .map(|c| {
+            let by = c.evidence.first().map(|e| docs[e.doc].display_id()).unwrap_or_default();
+            format!("{} ({by})", c.id)
+        })
+        .collect();
+    let missing: Vec<&str> = decisive.iter().filter(|c| !c.covered).map(|c| c.id.as_str()).collect();
     let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
     for r in rejected {
-        *reasons.entry(r.reason.as_str()).or_insert(0) += 1;
+        *reasons.entry(r.reason.explain_short()).or_insert(0) += 1;
     }
     let refused = if reasons.is_empty() {
         String::new()
     } else {
-        format!(" Refused as evidence: {}.", reasons.iter().map(|(r, n)| format!("{n} {r}")).collect::<Vec<_>>().join(", "))
+        format!(" Not counted as evidence: {}.", reasons.iter().map(|(r, n)| format!("{n} {r}")).collect::<Vec<_>>().join(", "))
     };
     match verdict {
-        Verdict::Met => {
-            format!("All {n} constraints are evidenced by passages stating the practice is in place ({}).{refused}", ids.join(", "))
+        Verdict::Met => format!("All {n} constraints are evidenced: {}.{refused}", carried.join(", ")),
+        Verdict::Partial => {
+            format!(
+                "{k} of {n} constraints are evidenced: {}; no acceptable evidence for {}.{refused}",
+                carried.join(", "),
+                missing.join(", ")
+            )
         }
-        Verdict::Partial => format!(
-            "{k} of {n} constraints are evidenced ({}); no acceptable evidence for {}.{refused}",
-            ids.join(", "),
-            missing.join(", ")
-        ),
-        _ => format!("No passage states that any of the {n} constraints is met.{refused}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn smallest_window_over_groups() {
-        assert_eq!(min_window(&[vec![0, 5], vec![4], vec![6]]), Some((4, 6)));
-        assert_eq!(min_window(&[vec![2], vec![2]]), Some((2, 2)));
-        assert_eq!(min_window(&[vec![3], vec![1]]), Some((1, 3)));
-    }
-
-    #[test]
-    fn sentence_split_keeps_abbreviations_and_cells() {
-        let t = "Tools e.g. Semgrep run. Results go to Jira; fixes follow. A | B";
-        let s: Vec<&str> = sentences(t).into_iter().map(|r| &t[r]).collect();
-        assert_eq!(s, vec!["Tools e.g. Semgrep run.", "Results go to Jira; fixes follow.", "A", "B"]);
+        _ => {
+            let _ = ids;
+            format!("No passage shows that any of the {n} constraints is met.{refused}")
+        }
     }
 }

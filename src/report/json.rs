@@ -11,6 +11,8 @@ struct Out<'a> {
     schema: &'static str,
     tool: Tool,
     catalog: Cat<'a>,
+    /// The embedding model and the judge's parameters that decided, each with its sha256.
+    judgment: Judgment<'a>,
     product: &'a str,
     started: &'a str,
     finished: &'a str,
@@ -32,6 +34,12 @@ struct Cat<'a> {
     title: &'a str,
     version: &'a str,
     sha256: &'a str,
+}
+
+#[derive(Serialize)]
+struct Judgment<'a> {
+    model: &'a str,
+    judge: &'a str,
 }
 
 #[derive(Serialize)]
@@ -64,7 +72,12 @@ struct Clause<'a> {
     title: &'a str,
     verdict: &'static str,
     justification: &'a str,
+    /// The constraints that decide the verdict (met = every one covered).
     constraints: Vec<Constraint<'a>>,
+    /// Constraints we only inferred (from IEC 62443-4-1 or the title): checked and reported, never
+    /// deciding the verdict.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    advisory_constraints: Vec<Constraint<'a>>,
     signals: Vec<Signal<'a>>,
     rejected: Vec<Rejected<'a>>,
     gaps: Vec<Gap<'a>>,
@@ -85,6 +98,10 @@ struct Ev<'a> {
     locator: String,
     quote: &'a str,
     score: f64,
+    /// strong | moderate | weak, from the judge's calibrated score.
+    strength: &'static str,
+    /// procedure | record | table row | reference | definition | fragment.
+    passage: &'static str,
 }
 
 #[derive(Serialize)]
@@ -113,6 +130,28 @@ struct Gap<'a> {
     id: &'a str,
     title: &'a str,
     severity: &'static str,
+    /// The constraints the gap speaks of; none of them is covered.
+    constraints: &'a [String],
+}
+
+fn constraint<'a>(review: &'a Review, k: &'a crate::review::ConstraintResult) -> Constraint<'a> {
+    Constraint {
+        id: &k.id,
+        text: &k.text,
+        status: if k.covered { "covered" } else { "not_covered" },
+        evidence: k
+            .evidence
+            .iter()
+            .map(|e| Ev {
+                document: &review.documents[e.doc].path,
+                locator: review.locator(e.doc, Some(e.block)),
+                quote: review.quote(e),
+                score: e.score,
+                strength: e.strength.as_str(),
+                passage: e.kind.as_str(),
+            })
+            .collect(),
+    }
 }
 
 /// Render a review as `crosswalk.review/1` JSON (pretty-printed, stable key order).
@@ -126,6 +165,7 @@ pub fn render(review: &Review, catalog: &crate::catalog::Catalog) -> String {
             version: &review.catalog_version,
             sha256: &review.catalog_sha256,
         },
+        judgment: Judgment { model: &review.model, judge: &review.judge },
         product: &review.product,
         started: &review.started,
         finished: &review.finished,
@@ -164,25 +204,8 @@ pub fn render(review: &Review, catalog: &crate::catalog::Catalog) -> String {
                     title: &c.title,
                     verdict: c.verdict.as_str(),
                     justification: &c.justification,
-                    constraints: c
-                        .constraints
-                        .iter()
-                        .map(|k| Constraint {
-                            id: &k.id,
-                            text: &k.text,
-                            status: if k.covered { "covered" } else { "not_covered" },
-                            evidence: k
-                                .evidence
-                                .iter()
-                                .map(|e| Ev {
-                                    document: &review.documents[e.doc].path,
-                                    locator: review.locator(e.doc, Some(e.block)),
-                                    quote: review.quote(e),
-                                    score: e.score,
-                                })
-                                .collect(),
-                        })
-                        .collect(),
+                    constraints: c.constraints.iter().filter(|k| k.required).map(|k| constraint(review, k)).collect(),
+                    advisory_constraints: c.constraints.iter().filter(|k| !k.required).map(|k| constraint(review, k)).collect(),
                     signals: vec![
                         Signal::FileExists {
                             pattern: cat.map(|x| x.file_exists.as_str()).unwrap_or(""),
@@ -207,7 +230,11 @@ pub fn render(review: &Review, catalog: &crate::catalog::Catalog) -> String {
                             reason: r.reason.as_str(),
                         })
                         .collect(),
-                    gaps: c.gaps.iter().map(|g| Gap { id: &g.id, title: &g.title, severity: g.severity.as_str() }).collect(),
+                    gaps: c
+                        .gaps
+                        .iter()
+                        .map(|g| Gap { id: &g.id, title: &g.title, severity: g.severity.as_str(), constraints: &g.constraints })
+                        .collect(),
                     audit_defense: c.audit_defense.as_deref(),
                 }
             })

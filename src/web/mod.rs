@@ -167,7 +167,9 @@ fn host_allowed(config: &ServeConfig, host: &str) -> bool {
 }
 
 /// A state-changing request from a browser must come from one of our own pages: `Sec-Fetch-Site` (when
-/// sent) is same-origin or none, and `Origin` (when sent) is this server's origin.
+/// sent) is same-origin or none, and `Origin` (when sent) is this server's origin. (Pages are served with
+/// `Referrer-Policy: same-origin`: under `no-referrer` browsers send `Origin: null` even from our own
+/// forms.)
 fn same_origin(req: &Request, host: &str) -> bool {
     let h = req.headers();
     if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok())
@@ -227,7 +229,7 @@ fn secure_headers(r: &mut Response) {
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(header::HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin"));
     h.insert(header::HeaderName::from_static("cross-origin-resource-policy"), HeaderValue::from_static("same-origin"));
     if !h.contains_key(header::CACHE_CONTROL) {
