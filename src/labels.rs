@@ -57,6 +57,8 @@ pub struct ClauseScore {
     /// Documents the review cited for the clause (distinct), and how many of them the labels list.
     pub cited_documents: usize,
     pub cited_labelled: usize,
+    /// Per deciding constraint: id, covered, and the best passage's score and document.
+    pub constraints: Vec<(String, bool, f64, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -105,6 +107,16 @@ pub fn score(review: &Review, labels: &Labels, prefix: &str) -> Score {
             missed_evidence: missed,
             cited_documents: cited.len(),
             cited_labelled,
+            constraints: c
+                .constraints
+                .iter()
+                .filter(|k| k.required)
+                .map(|k| {
+                    let best = k.evidence.first().or(k.nearest.as_ref());
+                    let doc = best.map(|e| review.documents[e.doc].display_id()).unwrap_or_default();
+                    (k.id.clone(), k.covered, best.map(|e| e.score).unwrap_or(0.0), doc)
+                })
+                .collect(),
         });
     }
     Score { clauses, not_in_catalog }
@@ -201,6 +213,16 @@ impl Score {
                     },
                     if c.missed_evidence.is_empty() { String::new() } else { format!(" missed: {}", c.missed_evidence.join("; ")) }
                 );
+                if c.expected != c.got {
+                    let parts: Vec<String> = c
+                        .constraints
+                        .iter()
+                        .map(|(id, covered, score, doc)| {
+                            format!("{}{} {score:.2} {doc}", if *covered { "+" } else { "-" }, id.rsplit('-').next().unwrap_or(id))
+                        })
+                        .collect();
+                    let _ = writeln!(s, "          {}", parts.join(" | "));
+                }
             }
         }
         if !self.not_in_catalog.is_empty() {

@@ -55,13 +55,18 @@ pub enum BlockKind {
 pub struct Block {
     pub kind: BlockKind,
     pub locator: Locator,
-    /// The nearest section heading: context for matching, never quoted.
+    /// The section path (headings from the outermost, joined by " › "): context for matching, never quoted.
     pub context: String,
-    /// For table rows and records: the table's header row (or record type), read as part of the row.
+    /// For table rows and records: the table's header row (or record type); for list items: the text that
+    /// introduces the list. Read as part of the passage, never quoted.
     #[serde(default)]
     pub header: String,
     /// The passage text, whitespace collapsed; quotes are cut from it.
     pub text: String,
+    /// Author guidance rather than content: a wholly emphasised paragraph or a comment left in a
+    /// template. Refused as a placeholder when it reads as an instruction.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub guidance: bool,
 }
 
 /// Approval state of a controlled document.
@@ -149,6 +154,9 @@ impl Format {
 pub struct Extracted {
     pub blocks: Vec<Block>,
     pub meta: DocMeta,
+    /// The engine that read the text, where there is a choice (PDF: poppler's layout or lopdf).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
 }
 
 impl Extracted {

@@ -41,6 +41,8 @@ pub struct ConstraintResult {
     pub required: bool,
     pub covered: bool,
     pub evidence: Vec<Evidence>,
+    /// For a constraint not covered: the unrefused passage that came closest (below the judge's threshold).
+    pub nearest: Option<Evidence>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

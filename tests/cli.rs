@@ -246,7 +246,9 @@ fn json_contract_on_the_dev_set() {
         }
         let path = d["path"].as_str().expect("path");
         let bytes = std::fs::read(docs.join(path)).expect("read doc");
-        if let Ok((_, ex)) = crosswalk::extract::extract(path, &bytes) {
+        // The same reading as the review's (PDFs through poppler's layout when it is installed).
+        let on_disk = docs.join(path);
+        if let Ok((_, ex)) = crosswalk::extract::extract_file(path, &bytes, Some((&on_disk, std::time::Duration::from_secs(60)))) {
             texts.insert(path.to_string(), ex.blocks.iter().map(|b| b.text.clone()).collect::<Vec<_>>().join("\n"));
         }
     }

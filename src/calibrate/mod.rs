@@ -169,6 +169,27 @@ pub fn fit(packs: &[&PackTrace], start: &Judge, name: &str) -> Judge {
     judge
 }
 
+/// The packs' traces as JSON lines (one candidate per line), for inspecting features outside the tool.
+pub fn dump(packs: &[&PackTrace]) -> String {
+    let mut out = String::new();
+    for p in packs {
+        for c in &p.trace.constraints {
+            let label = p.labels.clauses.iter().find(|l| l.id == c.clause);
+            for k in &c.candidates {
+                let evidence = label.is_some_and(|l| l.evidence.iter().any(|e| *e == format!("{}{}", p.prefix, k.doc)));
+                let line = serde_json::json!({
+                    "pack": p.name, "clause": c.clause, "constraint": c.constraint, "required": c.required,
+                    "label": label.map(|l| l.verdict.as_str()).unwrap_or(""), "doc": k.doc, "labelled_evidence": evidence,
+                    "refused": k.refused, "features": k.features.to_vec(), "text": k.text,
+                });
+                out.push_str(&line.to_string());
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
 /// A comment for a fitted parameter file: what it was fitted on and how to reproduce it.
 pub fn provenance(judge: &Judge) -> String {
     format!(
@@ -188,7 +209,7 @@ mod tests {
         let mut f = [0f32; N_FEATURES];
         f[0] = 1.0;
         f[3] = near;
-        f[6] = sim;
+        f[8] = sim;
         f
     }
 
@@ -209,13 +230,14 @@ mod tests {
                 trap: String::new(),
                 note: String::new(),
             });
-            let mut candidates = vec![TracedCandidate { doc: "other.md".into(), features: feats(0.0, 0.3), refused: false }];
+            let mut candidates =
+                vec![TracedCandidate { doc: "other.md".into(), text: String::new(), features: feats(0.0, 0.3), refused: false }];
             if met {
-                candidates.push(TracedCandidate { doc: "good.md".into(), features: feats(1.0, 0.6), refused: false });
+                candidates.push(TracedCandidate { doc: "good.md".into(), text: String::new(), features: feats(1.0, 0.6), refused: false });
             } else {
                 // A keyword-rich passage that is refused (negated) never counts either way.
-                candidates.push(TracedCandidate { doc: "bad.md".into(), features: feats(1.0, 0.6), refused: true });
-                candidates.push(TracedCandidate { doc: "bad.md".into(), features: feats(0.0, 0.45), refused: false });
+                candidates.push(TracedCandidate { doc: "bad.md".into(), text: String::new(), features: feats(1.0, 0.6), refused: true });
+                candidates.push(TracedCandidate { doc: "bad.md".into(), text: String::new(), features: feats(0.0, 0.45), refused: false });
             }
             trace.constraints.push(TracedConstraint { clause: id.clone(), constraint: format!("{id}-c1"), required: true, candidates });
         }

@@ -183,6 +183,9 @@ pub(crate) struct EvalArgs {
     /// Fit the judge on all the packs and write its parameters (models/judge.toml syntax).
     #[arg(long)]
     pub(crate) fit: bool,
+    /// Write every candidate the judge scored (features, labels, passage) as JSON lines to FILE.
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub(crate) dump_trace: Option<PathBuf>,
     /// Judge parameters to score with instead of the shipped ones.
     #[arg(long, value_name = "FILE")]
     pub(crate) judge: Option<PathBuf>,
@@ -212,5 +215,7 @@ pub(crate) struct ExtractArgs {
     pub(crate) name: String,
     #[arg(long, default_value_t = 0)]
     pub(crate) memory: u64,
+    #[arg(long, default_value_t = 60_000)]
+    pub(crate) timeout_ms: u64,
     pub(crate) path: PathBuf,
 }

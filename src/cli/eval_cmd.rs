@@ -78,7 +78,7 @@ pub(crate) fn run(args: EvalArgs) -> anyhow::Result<i32> {
     let _ = writeln!(text, "judge: {} (sha256 {}), fitted on: {}", shipped.name, shipped.sha256, fitted_on(&shipped));
     for pack in &packs {
         let mut trace = Trace::default();
-        let (sc, secs) = score_with(pack, &shipped, (args.loo || args.fit).then_some(&mut trace))?;
+        let (sc, secs) = score_with(pack, &shipped, (args.loo || args.fit || args.dump_trace.is_some()).then_some(&mut trace))?;
         fitted_json.push(sc.figures(&pack.name));
         let files = pack.read.documents.len();
         let _ = writeln!(
@@ -98,6 +98,11 @@ pub(crate) fn run(args: EvalArgs) -> anyhow::Result<i32> {
             pack.request.jobs
         );
         traces.push(PackTrace { name: pack.name.clone(), labels: pack.labels.clone(), prefix: pack.prefix.clone(), trace });
+    }
+    if let Some(path) = &args.dump_trace {
+        let all: Vec<&PackTrace> = traces.iter().collect();
+        crosswalk::fsutil::write_atomic(path, calibrate::dump(&all).as_bytes())
+            .with_context(|| format!("{}: cannot write", path.display()))?;
     }
     if args.fit {
         let all: Vec<&PackTrace> = traces.iter().collect();

@@ -14,6 +14,9 @@ pub const FEATURES: &[&str] = &[
     "concepts_in_text",
     "concepts_in_context",
     "all_concepts_near",
+    "all_concepts_in_scope",
+    "lead_concept_stated",
+    "concepts_in_section",
     "similarity_constraint",
     "similarity_question",
     "similarity_examples",
@@ -28,7 +31,7 @@ pub const FEATURES: &[&str] = &[
     "extra_terms",
 ];
 
-pub const N_FEATURES: usize = 16;
+pub const N_FEATURES: usize = 19;
 
 /// One (constraint, passage) pair's features.
 pub type Features = [f32; N_FEATURES];
@@ -41,6 +44,14 @@ pub struct Measures {
     pub in_context: f32,
     /// Every group matched (text, header or heading path), the text's matches within a few sentences.
     pub all_near: bool,
+    /// Every group matched somewhere in the passage's scope (text, header, heading path or document
+    /// title), with something stated in the passage itself.
+    pub all_in_scope: bool,
+    /// The constraint's first concept group (its defining act or subject) matches in the passage text or a
+    /// table row's header, not only in headings.
+    pub lead_stated: bool,
+    /// Share of the groups matched in the text of the passage's section (passages under the same headings).
+    pub in_section: f32,
     pub sim_constraint: f32,
     pub sim_question: f32,
     pub sim_examples: f32,
@@ -60,6 +71,9 @@ pub fn features(m: &Measures) -> Features {
         m.in_text,
         m.in_context,
         if m.all_near { 1.0 } else { 0.0 },
+        if m.all_in_scope { 1.0 } else { 0.0 },
+        if m.lead_stated { 1.0 } else { 0.0 },
+        m.in_section,
         m.sim_constraint,
         m.sim_question,
         m.sim_examples,

@@ -76,6 +76,8 @@ pub struct TracedConstraint {
 pub struct TracedCandidate {
     /// Document path relative to the reviewed root.
     pub doc: String,
+    /// The passage (for inspecting a fit; quotes in reports come from the review).
+    pub text: String,
     pub features: judge::Features,
     pub refused: bool,
 }
@@ -217,7 +219,14 @@ fn evaluate_clause(
                 .constraints
                 .iter()
                 .zip(&required)
-                .map(|(c, r)| ConstraintResult { id: c.id.clone(), text: c.text.clone(), required: *r, covered: false, evidence: vec![] })
+                .map(|(c, r)| ConstraintResult {
+                    id: c.id.clone(),
+                    text: c.text.clone(),
+                    required: *r,
+                    covered: false,
+                    evidence: vec![],
+                    nearest: None,
+                })
                 .collect(),
             file_matches,
             content_matches: vec![],
@@ -257,7 +266,12 @@ fn evaluate_clause(
                 required: required[ci],
                 candidates: cands
                     .iter()
-                    .map(|c| TracedCandidate { doc: corpus.docs[c.doc].path.clone(), features: c.features, refused: c.refused.is_some() })
+                    .map(|c| TracedCandidate {
+                        doc: corpus.docs[c.doc].path.clone(),
+                        text: corpus.docs[c.doc].extracted.blocks[c.block].text.chars().take(600).collect(),
+                        features: c.features,
+                        refused: c.refused.is_some(),
+                    })
                     .collect(),
             });
         }
@@ -298,12 +312,18 @@ fn evaluate_clause(
                 });
             }
         }
+        let nearest = if chosen.is_empty() {
+            cands.iter().filter(|c| c.refused.is_none()).max_by(|a, b| a.score.total_cmp(&b.score)).map(|c| evidence_of(c, engine))
+        } else {
+            None
+        };
         constraints.push(ConstraintResult {
             id: constraint.id.clone(),
             text: constraint.text.clone(),
             required: required[ci],
             covered: !chosen.is_empty(),
             evidence: chosen.iter().map(|c| evidence_of(c, engine)).collect(),
+            nearest,
         });
     }
     // Every document that evidences the clause is cited at least once (its best passage), so the report

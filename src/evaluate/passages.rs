@@ -47,8 +47,13 @@ pub(crate) struct PassageInfo {
     /// Groups matched in the heading path.
     pub(crate) context_groups: Vec<u32>,
     pub(crate) embedding: Vector,
+    /// Embeddings of the passage's sentences, when it has several (prose only): evidence is often one
+    /// sentence of a paragraph, and a paragraph's mean dilutes it.
+    pub(crate) sentence_embeddings: Vec<Vector>,
     /// Embedding of the heading path and document title: what the section is about.
     pub(crate) context_embedding: usize,
+    /// Index of the passage's section in `DocInfo::sections`.
+    pub(crate) section: usize,
     pub(crate) kind: PassageKind,
     pub(crate) placeholder: bool,
     /// Sentence ranges of the text.
@@ -68,6 +73,9 @@ pub(crate) struct DocInfo {
     /// Distinct context embeddings of the document (heading path + title), indexed by
     /// `PassageInfo::context_embedding`.
     pub(crate) contexts: Vec<Vector>,
+    /// Per section (passages sharing a heading path): every concept group matched in its passages' text,
+    /// sorted. Evidence is often spread over a lead-in, a list and a table of one section.
+    pub(crate) sections: Vec<Vec<u32>>,
 }
 
 pub(crate) struct Corpus<'a> {
@@ -190,6 +198,10 @@ fn kind_of(block: &crate::model::Block, text_chars: usize) -> PassageKind {
     }
 }
 
+fn placeholder_text(block: &crate::model::Block) -> bool {
+    block.guidance || super::refuse::is_placeholder(&block.text)
+}
+
 /// Prototype texts for the subject check: the product's software and its secure life cycle against other
 /// subjects a manufacturer's document store also holds.
 const ON_SUBJECT: &[&str] = &[
@@ -240,7 +252,7 @@ impl<'a> Corpus<'a> {
 }
 
 fn empty_info() -> DocInfo {
-    DocInfo { glossary: false, template: false, title_groups: vec![], subject: 0.0, passages: vec![], contexts: vec![] }
+    DocInfo { glossary: false, template: false, title_groups: vec![], subject: 0.0, passages: vec![], contexts: vec![], sections: vec![] }
 }
 
 fn doc_info(doc: &Document, concepts: &ConceptIndex, model: &Model, on: &[Vector], off: &[Vector]) -> DocInfo {
@@ -250,6 +262,7 @@ fn doc_info(doc: &Document, concepts: &ConceptIndex, model: &Model, on: &[Vector
     let title = doc.title();
     let glossary = super::refuse::is_glossary_heading(&title) || super::refuse::is_glossary_heading(&doc.path);
     let mut contexts: Vec<Vector> = Vec::new();
+    let mut sections: Vec<Vec<u32>> = Vec::new();
     let mut context_keys: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     let mut context_group_cache: std::collections::HashMap<&str, Vec<u32>> = std::collections::HashMap::new();
     let mut passages = Vec::with_capacity(doc.extracted.blocks.len());
@@ -258,31 +271,47 @@ fn doc_info(doc: &Document, concepts: &ConceptIndex, model: &Model, on: &[Vector
         let ctx = block.context.as_str();
         let context_embedding = *context_keys.entry(ctx).or_insert_with(|| {
             contexts.push(model.embed(&format!("{title}. {ctx}")));
+            sections.push(Vec::new());
             contexts.len() - 1
         });
         let context_groups = context_group_cache.entry(ctx).or_insert_with(|| groups_of(concepts, ctx)).clone();
         let chars = block.text.chars().count();
         let kind = kind_of(block, chars);
         let candidate = !matches!(block.kind, BlockKind::Heading | BlockKind::TableHeader);
+        let sentences = sentences(&block.text);
         let (hits, embedding) = if candidate {
             let embed_text = if block.header.is_empty() { block.text.clone() } else { format!("{} {}", block.header, block.text) };
             (concepts.scan(&block.text), model.embed(&embed_text))
         } else {
             (Vec::new(), Vec::new())
         };
+        let sentence_embeddings = if candidate && sentences.len() > 1 && matches!(block.kind, BlockKind::Paragraph | BlockKind::ListItem) {
+            sentences.iter().map(|r| model.embed(&block.text[r.clone()])).collect()
+        } else {
+            Vec::new()
+        };
         for (a, v) in doc_vec.iter_mut().zip(&embedding) {
             *a += v;
+        }
+        if !placeholder_text(block) {
+            sections[context_embedding].extend(hits.iter().map(|h| h.group));
         }
         passages.push(PassageInfo {
             hits,
             header_groups: if block.header.is_empty() { vec![] } else { groups_of(concepts, &block.header) },
             context_groups,
             embedding,
+            sentence_embeddings,
             context_embedding,
+            section: context_embedding,
             kind,
-            placeholder: super::refuse::is_placeholder(&block.text),
-            sentences: sentences(&block.text),
+            placeholder: placeholder_text(block),
+            sentences,
         });
+    }
+    for s in &mut sections {
+        s.sort_unstable();
+        s.dedup();
     }
     let n = passages.len();
     let placeholders = passages.iter().filter(|p| p.placeholder).count();
@@ -290,7 +319,7 @@ fn doc_info(doc: &Document, concepts: &ConceptIndex, model: &Model, on: &[Vector
     crate::index::embed::normalise(&mut doc_vec);
     let best = |protos: &[Vector]| protos.iter().map(|p| cosine(p, &doc_vec)).fold(f32::MIN, f32::max);
     let subject = if n == 0 { 0.0 } else { best(on) - best(off) };
-    DocInfo { glossary, template, title_groups: groups_of(concepts, &title), subject, passages, contexts }
+    DocInfo { glossary, template, title_groups: groups_of(concepts, &title), subject, passages, contexts, sections }
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ pub(crate) fn is_placeholder(text: &str) -> bool {
         r"(?ix)
         \[[^\]]{0,300}\b(placeholder|insert|describe|enter|add\s+(your|the|a)|fill\s+in|to\s+be\s+(added|completed|confirmed|defined|provided|written|inserted|determined)|your\s+\w+|tbd|tbc|todo|xxx)\b[^\]]{0,300}\]
         | <\s*(insert|describe|enter|your|placeholder)[^>]{0,200}>
-        | \{\{[^}]{0,100}\}\}
+        | (?:^|[^$])\{\{[^}]{0,100}\}\}
         | \b(TBD|TBC|TODO|FIXME)\b
         | \blorem\s+ipsum\b
         | \bplaceholder\b
@@ -39,9 +39,19 @@ pub(crate) fn is_placeholder(text: &str) -> bool {
 pub(crate) fn is_negated(sentence: &str) -> bool {
     static NEG: OnceLock<Regex> = OnceLock::new();
     static SAFE: OnceLock<Regex> = OnceLock::new();
+    // Limits, and negations that are the evidence itself: an attack that did not succeed (a test outcome),
+    // testers who took no part in development (independence), a gate that blocks ("cannot be merged
+    // without").
     let safe = re(
         &SAFE,
-        r"(?i)\b(no\s+later\s+than|not\s+later\s+than|no\s+more\s+than|no\s+less\s+than|no\s+fewer\s+than|not\s+only|not\s+exceed\w*|whether\s+or\s+not|if\s+not|or\s+not|not\s+applicable|no\s+new\s+(result|finding|warning|issue|violation)s?|n/a)\b",
+        r"(?ix)\b(no\s+later\s+than|not\s+later\s+than|no\s+more\s+than|no\s+less\s+than|no\s+fewer\s+than|not\s+only|not\s+exceed\w*|whether\s+or\s+not|if\s+not|or\s+not|not\s+applicable|no\s+new\s+(result|finding|warning|issue|violation)s?|n/a
+        | (was|were|is|are)\s+not\s+able\s+to\s+(read|alter|modify|access|bypass|exploit|obtain|pair|escalate|extract|decrypt|inject|execute|tamper|forge|replay|impersonate|crash|downgrade)
+        | (could|can|cannot|can't)\s*(not\s+)?be\s+(exploited|bypassed|accessed|decrypted|tampered|forged|replayed|downgraded)
+        | (did|does|do)\s+not\s+succeed
+        | (have|has|had|were|was)\s+not\s+(taken\s+part|been\s+involved|participated|contributed)\s+in
+        | (is|are|was|were)\s+not\s+involved\s+in\s+(the\s+)?(design|development|implementation|coding|writing)
+        | (cannot|can\s*not|may\s+not|must\s+not|shall\s+not)\s+be\s+(merged|released|deployed|shipped|approved)\s+(without|until|unless)
+        )\b",
     );
     let cleaned = safe.replace_all(sentence, " ");
     // A negation inside a condition ("if a unit cannot be updated, …", "when a fix is not practicable")
@@ -94,6 +104,8 @@ pub(crate) fn is_future(text: &str) -> bool {
         | \b(we|the\s+(team|auditors?|assessors?))\s+(recommends?|suggests?|advises?)\b
         | \bit\s+is\s+(recommended|suggested|advisable)\b
         | \brecommendations?\s*[:\-–]
+        | \bstatus\s*[:|]\s*(planned|to\s+be\s+(implemented|done|defined|completed)|issue\s+filed|open|not\s+started|proposed|in\s+progress|tbd)\b
+        | \b(implemented\s*/\s*planned|planned\s*/\s*implemented)\b
         ",
     );
     if plan.is_match(text) {
@@ -107,6 +119,17 @@ pub(crate) fn is_future(text: &str) -> bool {
     will.is_match(text) && anchor.is_match(text)
 }
 
+/// A heading (anywhere in the section path) that marks recommendations, open points or a roadmap: what
+/// follows is advice or intent, not a practice in place.
+pub(crate) fn is_advice_heading(context: &str) -> bool {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"(?i)\b(recommendations?|recommended\s+(mitigations?|actions?|improvements?|next\s+steps)|next\s+steps|future\s+work|roadmap|improvement\s+opportunities|action\s+items)\b",
+    )
+    .is_match(context)
+}
+
 /// A heading or document title that marks a glossary or definitions section.
 pub(crate) fn is_glossary_heading(text: &str) -> bool {
     static R: OnceLock<Regex> = OnceLock::new();
@@ -116,7 +139,11 @@ pub(crate) fn is_glossary_heading(text: &str) -> bool {
 /// A passage that only defines a term ("Independent tester: a person who …", "X means …").
 pub(crate) fn is_definition(text: &str) -> bool {
     static R: OnceLock<Regex> = OnceLock::new();
-    re(&R, r"(?i)^\s*[\w\s/()'-]{2,60}\s(means|is\s+defined\s+as|refers\s+to|denotes)\b").is_match(text)
+    re(
+        &R,
+        r#"(?i)^\s*[\w\s/()'-]{2,60}\s(means|is\s+defined\s+as|refers\s+to|denotes)\b|\b(when\s+we\s+say|by)\s+["'“]?[\w\s-]{1,40}[,"'”]{0,3}\s+we\s+mean\b"#,
+    )
+    .is_match(text)
 }
 
 /// The reason a matching passage is refused, if any. `sentences` are those of the quoted span that carry
@@ -143,7 +170,7 @@ pub(crate) fn refuse(
     if !negation_is_content && sentences.iter().any(|s| is_negated(s)) {
         return Some(RejectReason::Negated);
     }
-    if is_future(context) || sentences.iter().any(|s| is_future(s)) || is_future(block) {
+    if is_future(context) || is_advice_heading(context) || sentences.iter().any(|s| is_future(s)) || is_future(block) {
         return Some(RejectReason::Future);
     }
     None
@@ -200,6 +227,25 @@ mod tests {
         assert!(!is_future("The review is held yearly and recorded in the management review minutes."));
         assert!(is_future("Long term, remove the deprecated ports and minimize the attack surface."));
         assert!(is_future("We recommend that the project adopts fuzzing of all parsers."));
+        assert!(is_future("Checksum verification - Status: Issue filed"));
+        assert!(is_future("Signed artifacts (implemented / planned / to be implemented)"));
+        assert!(is_advice_heading("5 Findings › STRIDE-TAMPER-2 Recommended Mitigation"));
+        assert!(is_advice_heading("7. Recommendations"));
+        assert!(!is_advice_heading("4.2 Code review"));
+    }
+
+    #[test]
+    fn negations_that_are_the_evidence() {
+        for s in [
+            "Ironbark was not able to read or alter ECG data over Bluetooth.",
+            "The consultants have not taken part in the design, development or operation of the product.",
+            "A change cannot be merged without an approving review from a code owner.",
+            "The tokens could not be decrypted by the testers.",
+        ] {
+            assert!(!is_negated(s), "{s}");
+        }
+        assert!(is_negated("The product has not been penetration tested."));
+        assert!(is_negated("The team was not able to perform the planned penetration test."));
     }
 
     #[test]
@@ -210,6 +256,9 @@ mod tests {
         assert!(is_placeholder("The table below shows examples only. Add - or reference - your records."));
         assert!(is_placeholder("Template Copyright openregulatory.com. See template license"));
         assert!(!is_placeholder("See [SOP-ENG-012] section 4."));
+        assert!(!is_placeholder("run: semgrep --config ${{ env.RULES }} --sarif"));
+        assert!(is_placeholder("The product name is {{product_name}}."));
+        assert!(is_definition("When we say \"controls,\" we mean a logical section of an application."));
         assert!(is_glossary_heading("3 Terms and definitions"));
         assert!(is_definition("Independent tester means a person who did not write the code under test."));
         assert!(!is_definition("The independent test team at Acme Labs performs all penetration tests under contract."));

@@ -234,14 +234,24 @@ fn measure(
     }
     let file_match = clause.file_exists.is_match(&doc.path) || clause.file_exists.is_match(&doc.title());
     let e = &p.embedding;
+    // The passage or its best sentence, whichever is closer.
+    let closest =
+        |set: &[Vector]| -> f32 { p.sentence_embeddings.iter().chain(std::iter::once(e)).map(|v| max_cos(v, set)).fold(0.0, f32::max) };
     let measures = Measures {
         in_text: in_text.iter().filter(|x| **x).count() as f32 / n,
         in_context: in_any.iter().filter(|x| **x).count() as f32 / n,
         all_near,
-        sim_constraint: cosine(e, &probe.text),
-        sim_question: cosine(e, &probe.question),
-        sim_examples: max_cos(e, &probe.examples),
-        sim_counter: max_cos(e, &probe.counter),
+        all_in_scope: in_any.iter().all(|x| *x) && stated,
+        in_section: {
+            let sec = &info.sections[p.section];
+            groups.iter().zip(&in_near).filter(|(g, near)| **near || sec.binary_search(g).is_ok()).count() as f32 / n
+        },
+        lead_stated: in_text.first().copied().unwrap_or(false)
+            || (header_states && groups.first().is_some_and(|g| p.header_groups.contains(g))),
+        sim_constraint: closest(std::slice::from_ref(&probe.text)),
+        sim_question: closest(std::slice::from_ref(&probe.question)),
+        sim_examples: closest(&probe.examples),
+        sim_counter: closest(&probe.counter),
         sim_section: cosine(corpus.context_embedding(di, bi), &probe.text),
         kind: p.kind,
         file_match,

@@ -2,7 +2,7 @@
 //! (this same binary, hidden `__extract` subcommand) with an address-space limit and a wall-clock
 //! timeout; the rest run in-process behind `catch_unwind`. The child answers with JSON on stdout.
 
-use super::{ExtractError, extract, is_risky};
+use super::{ExtractError, extract_file, is_risky};
 use crate::model::{Extracted, Format};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -36,12 +36,12 @@ pub fn extract_contained(isolation: &Isolation, path: &Path, name: &str, bytes: 
     let format = super::sniff(name, bytes);
     match &isolation.exe {
         Some(exe) if is_risky(format) => in_child(exe, isolation, path, name),
-        _ => in_process(name, bytes),
+        _ => in_process(name, bytes, None),
     }
 }
 
-fn in_process(name: &str, bytes: &[u8]) -> Outcome {
-    match std::panic::catch_unwind(|| extract(name, bytes)) {
+fn in_process(name: &str, bytes: &[u8], on_disk: Option<(&Path, Duration)>) -> Outcome {
+    match std::panic::catch_unwind(|| extract_file(name, bytes, on_disk)) {
         Ok(outcome) => outcome,
         Err(panic) => {
             let msg = panic
@@ -61,6 +61,8 @@ fn in_child(exe: &Path, isolation: &Isolation, path: &Path, name: &str) -> Outco
         .arg(name)
         .arg("--memory")
         .arg(isolation.memory_bytes.to_string())
+        .arg("--timeout-ms")
+        .arg(isolation.timeout.as_millis().to_string())
         .arg(path)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -109,13 +111,17 @@ fn in_child(exe: &Path, isolation: &Isolation, path: &Path, name: &str) -> Outco
     serde_json::from_slice::<Outcome>(&out).unwrap_or_else(|e| Err(ExtractError::Crashed(format!("unreadable extractor output: {e}"))))
 }
 
-/// The child side: limit memory, read the file, extract, answer on stdout. Returns the exit code.
-pub fn child_main(path: &Path, name: &str, memory_bytes: u64) -> i32 {
+/// The child side: limit memory, read the file, extract, answer on stdout. Returns the exit code. Helper
+/// programs it runs (poppler's `pdftotext`) inherit the memory limit and get a deadline inside the
+/// parent's timeout.
+pub fn child_main(path: &Path, name: &str, memory_bytes: u64, timeout: Duration) -> i32 {
     if memory_bytes > 0 {
         let _ = rlimit::setrlimit(rlimit::Resource::AS, memory_bytes, memory_bytes);
     }
     let outcome: Outcome = match std::fs::read(path) {
-        Ok(bytes) => in_process(name, &bytes),
+        Ok(bytes) => {
+            in_process(name, &bytes, Some((path, timeout.saturating_sub(Duration::from_millis(500)).max(Duration::from_millis(500)))))
+        }
         Err(e) => Err(ExtractError::Corrupt(format!("cannot read: {e}"))),
     };
     match serde_json::to_writer(std::io::stdout().lock(), &outcome) {

@@ -27,6 +27,9 @@ pub(crate) fn extract(text: &str) -> (Blocks, Option<String>) {
     let mut cell = String::new();
     let mut in_cell = false;
     let mut heading_level = 1u8;
+    // Emphasis depth, and whether the current paragraph has text outside any emphasis.
+    let mut emphasis = 0usize;
+    let mut plain_text = false;
     // List lead-ins ("Each release is checked for:") and parent items, outermost first: read with the items.
     let mut leads: Vec<String> = Vec::new();
     let mut last_flushed = String::new();
@@ -80,7 +83,18 @@ pub(crate) fn extract(text: &str) -> (Blocks, Option<String>) {
                 flush(&mut out, &mut buf, start_line, true, &leads, &mut last_flushed);
                 item_depth = item_depth.saturating_sub(1);
             }
+            Event::Start(Tag::Emphasis) => emphasis += 1,
+            Event::End(TagEnd::Emphasis) => emphasis = emphasis.saturating_sub(1),
+            Event::End(TagEnd::Paragraph)
+                if item_depth == 0 && !plain_text && !buf.trim().is_empty() && super::text::is_instruction(&buf) =>
+            {
+                // A paragraph wholly in italics that tells the author what to write: template guidance.
+                let loc = out.section(Some(start_line));
+                out.push_guidance(&buf, loc);
+                buf.clear();
+            }
             Event::Start(Tag::Paragraph) | Event::Start(Tag::CodeBlock(_)) | Event::Start(Tag::BlockQuote(_)) => {
+                plain_text = false;
                 if item_depth == 0 {
                     flush(&mut out, &mut buf, start_line, false, &leads, &mut last_flushed);
                     start_line = line_of(range.start);
@@ -136,6 +150,9 @@ pub(crate) fn extract(text: &str) -> (Blocks, Option<String>) {
                 row.push(std::mem::take(&mut cell));
             }
             Event::Text(t) | Event::Code(t) => {
+                if emphasis == 0 && !t.trim().is_empty() {
+                    plain_text = true;
+                }
                 if in_cell {
                     cell.push_str(&t);
                 } else {
@@ -147,6 +164,15 @@ pub(crate) fn extract(text: &str) -> (Blocks, Option<String>) {
                     cell.push(' ');
                 } else {
                     buf.push('\n');
+                }
+            }
+            Event::Html(h) | Event::InlineHtml(h) if h.trim_start().starts_with("<!--") => {
+                // A comment left in a template ("<!-- describe the scope here -->") is guidance, not content;
+                // tool directives (markdownlint, prettier) are dropped.
+                let inner = h.trim().trim_start_matches("<!--").trim_end_matches("-->").trim();
+                if inner.split_whitespace().count() >= 3 && !inner.starts_with("markdownlint") && !inner.starts_with("prettier") {
+                    let loc = out.section(Some(line_of(range.start)));
+                    out.push_guidance(inner, loc);
                 }
             }
             Event::Html(h) | Event::InlineHtml(h) => {
@@ -215,6 +241,18 @@ mod tests {
         assert_eq!((row.context.as_str(), row.header.as_str()), ("1 Purpose › 1.1 Table", "A | B"));
         assert_eq!(row.locator.to_string(), "§ 1.1 Table (line 14)");
         assert_eq!(b.iter().filter(|b| b.kind == BlockKind::ListItem).count(), 2);
+    }
+
+    #[test]
+    fn template_guidance_is_marked() {
+        let md = "## Secure development practices\n\n_Refer to the best practices guide and describe how they are applied._\n\n<!-- List the reviewers and their roles here -->\n\n<!-- markdownlint-disable-file MD034 -->\n\n_Note:_ every change is reviewed.\n";
+        let (blocks, _) = extract(md);
+        let guidance: Vec<&str> = blocks.blocks.iter().filter(|b| b.guidance).map(|b| b.text.as_str()).collect();
+        assert_eq!(
+            guidance,
+            vec!["Refer to the best practices guide and describe how they are applied.", "List the reviewers and their roles here"]
+        );
+        assert!(blocks.blocks.iter().any(|b| b.text == "Note: every change is reviewed." && !b.guidance));
     }
 
     #[test]

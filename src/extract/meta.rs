@@ -21,10 +21,20 @@ fn state_of(value: &str) -> Option<DocState> {
         Some(DocState::Superseded)
     } else if v.contains("draft")
         || v.contains("in review")
+        || v.contains("under review")
         || v.contains("for review")
+        || v.contains("for comment")
         || v.contains("not approved")
+        || v.contains("not yet approved")
+        || v.contains("not yet accepted")
+        || v.contains("pending approval")
+        || v.contains("awaiting approval")
         || v.contains("preliminary")
         || v.contains("proposed")
+        || v.contains("living document")
+        || v.contains("work in progress")
+        || v.contains("do not use")
+        || v.contains("template")
     {
         Some(DocState::Draft)
     } else if v.contains("approved")
@@ -59,6 +69,13 @@ pub(crate) fn read(file_name: &str, blocks: &[Block], title: Option<String>, cus
         apply(&mut meta, &line, id_field, status_field, version_field);
     }
     for (i, block) in blocks.iter().take(40).enumerate() {
+        // A control table laid out in columns ("Document ID | Version | Status" over "ARCH-001 | 1.3 |
+        // Approved") is read cell by cell as "Header: value".
+        if block.kind == crate::model::BlockKind::TableRow && !block.header.is_empty() {
+            for (h, v) in block.header.split(" | ").zip(block.text.split(" | ")) {
+                apply(&mut meta, &format!("{}: {}", h.trim(), v.trim()), id_field, status_field, version_field);
+            }
+        }
         apply(&mut meta, &block.text, id_field, status_field, version_field);
         if meta.title.is_none()
             && let Some(c) = title_field.captures(&block.text)
@@ -66,7 +83,10 @@ pub(crate) fn read(file_name: &str, blocks: &[Block], title: Option<String>, cus
             meta.title = Some(c[1].to_string());
         }
         // An upper-case banner at the very top marks the whole document.
-        if i < 8 && meta.state == DocState::Unknown && (block.text.contains("DRAFT") || block.text.contains("NOT APPROVED")) {
+        if i < 8
+            && meta.state == DocState::Unknown
+            && ["DRAFT", "NOT APPROVED", "DO NOT USE", "FOR REVIEW", "NOT FOR USE"].iter().any(|m| block.text.contains(m))
+        {
             meta.state = DocState::Draft;
         }
         if i < 8 && (block.text.contains("SUPERSEDED") || block.text.contains("OBSOLETE")) {
@@ -144,6 +164,7 @@ mod tests {
             context: String::new(),
             header: String::new(),
             text: t.into(),
+            guidance: false,
         }
     }
 
@@ -159,6 +180,18 @@ mod tests {
         assert_eq!(m.revision.as_deref(), Some("2.2"));
         assert_eq!(m.state, DocState::Approved);
         assert_eq!(m.title.as_deref(), Some("Vulnerability Handling v2.2"));
+    }
+
+    #[test]
+    fn column_control_tables_and_more_states() {
+        let mut r = row("ARCH-001 | 1.3 | Approved | J. Doe");
+        r.header = "Document ID | Version | Status | Owner".into();
+        let m = read("system-architecture.md", &[r], None, &[]);
+        assert_eq!((m.doc_id.as_deref(), m.revision.as_deref(), m.state), (Some("ARCH-001"), Some("1.3"), DocState::Approved));
+        for status in ["Status: Living document", "Status | Proposed", "Status: Template", "Status: pending approval"] {
+            assert_eq!(read("x.md", &[row(status)], None, &[]).state, DocState::Draft, "{status}");
+        }
+        assert_eq!(read("x.md", &[row("Status: Obsolete – replaced by SOP-9")], None, &[]).state, DocState::Superseded);
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod markdown;
 mod meta;
 mod office;
 mod pdf;
+mod pdf_layout;
 mod sheet;
 mod structured;
 mod text;
@@ -82,7 +83,18 @@ const MAX_JSON: usize = 64 << 20;
 
 /// Extract a file in this process. Returns the (possibly refined) format too.
 pub fn extract(file_name: &str, bytes: &[u8]) -> Result<(Format, Extracted), ExtractError> {
+    extract_file(file_name, bytes, None)
+}
+
+/// [`extract`], with the file's path on disk when there is one: PDFs are then read with poppler's layout
+/// (when `pdftotext` is installed), within `deadline`.
+pub fn extract_file(
+    file_name: &str,
+    bytes: &[u8],
+    on_disk: Option<(&std::path::Path, std::time::Duration)>,
+) -> Result<(Format, Extracted), ExtractError> {
     let format = sniff(file_name, bytes);
+    let mut engine = None;
     let is_ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
     let (format, blocks, title, custom) = match format {
         Format::Markdown => {
@@ -99,7 +111,8 @@ pub fn extract(file_name: &str, bytes: &[u8]) -> Result<(Format, Extracted), Ext
             (format, b, title, vec![])
         }
         Format::Pdf => {
-            let (b, title) = pdf::extract(bytes)?;
+            let (b, title, used) = pdf::extract(bytes, on_disk)?;
+            engine = Some(used.to_string());
             (format, b, title, vec![])
         }
         Format::Docx | Format::Pptx if is_ole => return Err(ExtractError::Encrypted),
@@ -158,7 +171,7 @@ pub fn extract(file_name: &str, bytes: &[u8]) -> Result<(Format, Extracted), Ext
     };
     let name = file_name.rsplit('/').next().unwrap_or(file_name);
     let meta = meta::read(name, &blocks.blocks, title, &custom);
-    let extracted = Extracted { blocks: blocks.blocks, meta };
+    let extracted = Extracted { blocks: blocks.blocks, meta, engine };
     if extracted.blocks.is_empty() {
         return Err(ExtractError::NoText("no text in the file".into()));
     }

@@ -107,7 +107,7 @@ impl Blocks {
         self.context = self.path.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join(PATH_SEPARATOR);
         self.heading = text.clone();
         let parent = self.path[..self.path.len() - 1].iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join(PATH_SEPARATOR);
-        self.blocks.push(Block { kind: BlockKind::Heading, locator, context: parent, header: String::new(), text });
+        self.blocks.push(Block { kind: BlockKind::Heading, locator, context: parent, header: String::new(), text, guidance: false });
     }
 
     /// Add a passage under the current headings; `header` is a table's header row or a list's lead-in
@@ -117,7 +117,15 @@ impl Blocks {
         if text.is_empty() {
             return;
         }
-        self.blocks.push(Block { kind, locator, context: self.context.clone(), header: normalize(header), text });
+        self.blocks.push(Block { kind, locator, context: self.context.clone(), header: normalize(header), text, guidance: false });
+    }
+
+    /// Add author guidance (an emphasised instruction, a comment left in a template) as a passage.
+    pub(crate) fn push_guidance(&mut self, text: &str, locator: Locator) {
+        self.push(BlockKind::Paragraph, text, locator, "");
+        if let Some(b) = self.blocks.last_mut() {
+            b.guidance = true;
+        }
     }
 
     /// Enter a section without emitting a heading passage (e.g. a spreadsheet's sheet).
@@ -148,6 +156,18 @@ fn short_heading(h: &str) -> String {
     }
     let cut: String = h.chars().take(MAX).collect();
     format!("{}…", cut.trim_end())
+}
+
+/// Does the text tell an author what to write ("Describe …", "Refer to …", "List the …", "Provide your …")?
+pub(crate) fn is_instruction(text: &str) -> bool {
+    static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    R.get_or_init(|| {
+        regex::Regex::new(
+            r"(?i)^\W*(describe|refer\s+to|list|provide|include|explain|add|insert|specify|document|state|enter|fill\s+in|summari[sz]e|identify|consider|outline|give|name|note\s+down|replace|delete|remove|use\s+this)\b|\b(you|your)\b",
+        )
+        .expect("static regex")
+    })
+    .is_match(text)
 }
 
 /// Does a single line look like a section heading in plain text or PDF output ("9 Penetration testing",
