@@ -185,6 +185,13 @@ fn not_applicable_reason(clause: &Clause, settings: &Settings) -> Option<String>
     ))
 }
 
+/// FILE_EXISTS: the clause's pattern against a document's file name or title (not its folders: a folder
+/// "01 QMS" says nothing about each file in it).
+pub(crate) fn file_matches(clause: &Clause, doc: &Document) -> bool {
+    let name = doc.path.rsplit('/').next().unwrap_or(&doc.path);
+    clause.file_exists.is_match(name) || clause.file_exists.is_match(&doc.title())
+}
+
 /// Which constraints decide the verdict: those the standard states (or ISH1 adds); constraints we only
 /// inferred from IEC 62443-4-1 or the title count only where a clause has nothing else. The others are
 /// still checked and reported as advisory.
@@ -201,13 +208,7 @@ fn evaluate_clause(
     engine: &Engine<'_>,
     want_trace: bool,
 ) -> (ClauseResult, Vec<TracedConstraint>) {
-    let file_matches: Vec<usize> = corpus
-        .docs
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| clause.file_exists.is_match(&d.path) || clause.file_exists.is_match(&d.title()))
-        .map(|(i, _)| i)
-        .collect();
+    let file_matches: Vec<usize> = corpus.docs.iter().enumerate().filter(|(_, d)| file_matches(clause, d)).map(|(i, _)| i).collect();
     let required = required(clause);
     if let Some(reason) = not_applicable_reason(clause, settings) {
         let result = ClauseResult {
@@ -244,7 +245,18 @@ fn evaluate_clause(
     // Per document: its best accepted passage for this clause (constraint index, evidence).
     let mut best_of_doc: BTreeMap<usize, (usize, Evidence)> = BTreeMap::new();
     for (ci, constraint) in clause.constraints.iter().enumerate() {
-        let cands = retrieve::candidates(corpus, index, clause, constraint, engine);
+        let mut cands = retrieve::candidates(corpus, index, clause, constraint, engine);
+        // The section about a practice saying it is not in place outranks passing mentions elsewhere ("the
+        // test results are escalated to the PSIRT" does not evidence a penetration test the test section
+        // says was not performed).
+        let threshold = engine.judge.threshold;
+        let dedicated_denial = cands.iter().any(|c| c.dedicated && c.all_near && c.refused == Some(RejectReason::Negated));
+        let dedicated_support = cands.iter().any(|c| c.dedicated && c.refused.is_none() && c.score >= threshold);
+        if dedicated_denial && !dedicated_support {
+            for c in cands.iter_mut().filter(|c| !c.dedicated && c.refused.is_none()) {
+                c.refused = Some(RejectReason::Negated);
+            }
+        }
         if std::env::var("CW_DEBUG").is_ok_and(|v| v == constraint.id) {
             for c in &cands {
                 eprintln!(
@@ -253,7 +265,6 @@ fn evaluate_clause(
                 );
             }
         }
-        let threshold = engine.judge.threshold;
         for c in &cands {
             if c.score >= threshold || c.all_near {
                 touched_docs.insert(c.doc);

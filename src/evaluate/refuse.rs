@@ -51,9 +51,18 @@ pub(crate) fn is_negated(sentence: &str) -> bool {
         | (have|has|had|were|was)\s+not\s+(taken\s+part|been\s+involved|participated|contributed)\s+in
         | (is|are|was|were)\s+not\s+involved\s+in\s+(the\s+)?(design|development|implementation|coding|writing)
         | (cannot|can\s*not|may\s+not|must\s+not|shall\s+not)\s+be\s+(merged|released|deployed|shipped|approved)\s+(without|until|unless)
+        | (cannot|can\s*not|could\s+not)\s+be\s+(ruled\s+out|excluded)
         )\b",
     );
+    // A purpose or result clause ("so that failures do not leak data", "to ensure that no secret is logged")
+    // states what the practice achieves; its negation does not deny the practice.
+    static PURPOSE: OnceLock<Regex> = OnceLock::new();
+    let purpose = re(
+        &PURPOSE,
+        r"(?i)\b(so\s+that|in\s+order\s+to|in\s+order\s+that|to\s+ensure(\s+that)?|to\s+make\s+sure(\s+that)?|such\s+that|to\s+prevent|to\s+avoid)\b[^;:.]*",
+    );
     let cleaned = safe.replace_all(sentence, " ");
+    let cleaned = purpose.replace_all(&cleaned, " ");
     // A negation inside a condition ("if a unit cannot be updated, …", "when a fix is not practicable")
     // qualifies the practice; it does not deny it.
     static COND: OnceLock<Regex> = OnceLock::new();
@@ -66,7 +75,7 @@ pub(crate) fn is_negated(sentence: &str) -> bool {
         | \b(isn't|aren't|wasn't|weren't|hasn't|haven't|hadn't|didn't|doesn't|don't|won't|cannot|can't)\b
         | \b(does|do|did)\s+not\b
         | \bnot\s+(yet|currently|performed|conducted|carried\s+out|done|tested|assessed|evaluated|reviewed|implemented|established|defined|documented|in\s+place|available|covered|included|addressed|considered|analy[sz]ed|verified|monitored|maintained|recorded|tracked|informed|notified|measured|part\s+of)\b
-        | \bno\s+(\w+[\s-]+){0,8}(is|are|was|were|has|have|had)\s+(been\s+)?(made|performed|conducted|carried|done|undertaken|defined|documented|established|held|recorded|kept|assessed|tested|planned|implemented|in\s+place|available|provided)\b
+        | \bno\s+([\w,()/]+[\s-]+){0,10}(is|are|was|were|has|have|had)\s+(been\s+)?(made|performed|conducted|carried|done|undertaken|defined|documented|established|held|recorded|kept|assessed|tested|planned|implemented|in\s+place|available|provided|applied|used|required|given|offered)\b
         | \b(there\s+(is|are|was|were)|we\s+have|exists?)\s+no\b
         | \bno\s+(formal|documented|defined|written|dedicated|systematic|periodic|regular|independent|specific|separate|such)\b
         | \b(out\s+of|outside\s+the|outside\s+of)\s+(the\s+)?scope\b
@@ -108,15 +117,45 @@ pub(crate) fn is_future(text: &str) -> bool {
         | \b(implemented\s*/\s*planned|planned\s*/\s*implemented)\b
         ",
     );
-    if plan.is_match(text) {
+    // "is planned, performed and recorded" and "are planned in the Software Development Plan" say how work
+    // is organised (planning is part of the practice), not that it is yet to come.
+    static PLANNED_AS_PRACTICE: OnceLock<Regex> = OnceLock::new();
+    let practice = re(
+        &PLANNED_AS_PRACTICE,
+        r"(?i)\b(is|are|was|were)\s+planned\s*(,|and|or)\s*(performed|carried\s+out|executed|conducted|implemented|recorded|documented|verified|tracked)|\bplanned\s+in\s+(the|each|every|a|an|its|their)\s+([\w-]+\s+){0,4}(plan|procedure|sop|schedule|document|record)s?\b",
+    );
+    let cleaned = practice.replace_all(text, " ");
+    if plan.is_match(&cleaned) || postponed(&cleaned) {
         return true;
     }
+    let text = cleaned.as_ref();
     let will = re(&WILL, r"(?i)\b(will|going\s+to)\b");
     let anchor = re(
         &ANCHOR,
         r"(?i)\b(from|starting|starting\s+with|beginning|beginning\s+with|by|in|until|after|with)\s+(the\s+)?(FY\s?\d{2,4}|financial\s+year|Q[1-4]\s?\d{2,4}|(January|February|March|April|May|June|July|August|September|October|November|December)\s+20\d\d|20\d\d|next\s+(year|release|quarter|audit|version)|(release|version|v)\s?\d+(\.\d+)*)|\bonce\s+(the|it|this|these|approved|released|available)\b",
     );
     will.is_match(text) && anchor.is_match(text)
+}
+
+/// Work put off: deferred, postponed, rescheduled, cancelled, "until the test is completed".
+fn postponed(text: &str) -> bool {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"(?i)\b(deferred|postponed|rescheduled|re-scheduled|cancell?ed|put\s+on\s+hold|moved\s+to\s+(a\s+)?later)\b|\buntil\s+(the|that|this|a)\s+[\w\s-]{0,40}\b(is|are|has\s+been|have\s+been)\s+(completed|performed|done|available|finished|approved)\b",
+    )
+    .is_match(text)
+}
+
+/// Advice rather than a practice: recommendations, suggestions, "long term," — which may sit anywhere in
+/// a passage, not only in the sentence that names the practice.
+pub(crate) fn is_recommendation(text: &str) -> bool {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"(?ix)\b(we|the\s+(team|auditors?|assessors?|consultants?))\s+(recommends?|suggests?|advises?)\b|\bit\s+is\s+(recommended|suggested|advisable)\b|\brecommendations?\s*[:\-–]|\b(long|short|medium|near)[\s-]term\s*[,:]|\bshould\s+consider\b",
+    )
+    .is_match(text)
 }
 
 /// A heading (anywhere in the section path) that marks recommendations, open points or a roadmap: what
@@ -170,7 +209,7 @@ pub(crate) fn refuse(
     if !negation_is_content && sentences.iter().any(|s| is_negated(s)) {
         return Some(RejectReason::Negated);
     }
-    if is_future(context) || is_advice_heading(context) || sentences.iter().any(|s| is_future(s)) || is_future(block) {
+    if is_future(context) || is_advice_heading(context) || sentences.iter().any(|s| is_future(s)) || is_recommendation(block) {
         return Some(RejectReason::Future);
     }
     None
@@ -228,6 +267,12 @@ mod tests {
         assert!(is_future("Long term, remove the deprecated ports and minimize the attack surface."));
         assert!(is_future("We recommend that the project adopts fuzzing of all parsers."));
         assert!(is_future("Checksum verification - Status: Issue filed"));
+        assert!(is_future("The penetration test was deferred to Q3 (DEV-2025-004)."));
+        assert!(is_future("The risk is accepted until that test is completed."));
+        assert!(!is_future("Safety and security work is planned, performed and recorded in one process."));
+        assert!(!is_future(
+            "The activities are planned in the product Software Development Plan and carried out by the roles defined there."
+        ));
         assert!(is_future("Signed artifacts (implemented / planned / to be implemented)"));
         assert!(is_advice_heading("5 Findings › STRIDE-TAMPER-2 Recommended Mitigation"));
         assert!(is_advice_heading("7. Recommendations"));
@@ -246,6 +291,9 @@ mod tests {
         }
         assert!(is_negated("The product has not been penetration tested."));
         assert!(is_negated("The team was not able to perform the planned penetration test."));
+        assert!(!is_negated("Sessions are stateless and validated so that failures do not leak data."));
+        assert!(!is_negated("Every report whose applicability cannot be ruled out within two days is raised to the PSIRT."));
+        assert!(is_negated("No knowledge check, practical exercise or other assessment of competence is applied."));
     }
 
     #[test]

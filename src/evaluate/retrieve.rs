@@ -61,6 +61,9 @@ impl Index {
 pub(crate) struct Candidate {
     /// Some concept of the constraint matches the passage, its header or its heading path.
     pub(crate) on_topic: bool,
+    /// The passage sits in a section about the constraint's defining concept (its first group matches
+    /// the heading path) and states it.
+    pub(crate) dedicated: bool,
     pub(crate) doc: usize,
     pub(crate) block: usize,
     pub(crate) range: Range<usize>,
@@ -232,7 +235,7 @@ fn measure(
             distinct.insert(block.text.get(h.start as usize..h.end as usize).unwrap_or("").to_ascii_lowercase());
         }
     }
-    let file_match = clause.file_exists.is_match(&doc.path) || clause.file_exists.is_match(&doc.title());
+    let file_match = super::file_matches(clause, doc);
     let e = &p.embedding;
     // The passage or its best sentence, whichever is closer.
     let closest =
@@ -276,7 +279,8 @@ fn measure(
         refuse::refuse(doc.extracted.meta.state, info.glossary, constraint.negation_is_content, &block.context, &block.text, &considered)
     };
     let on_topic = in_near.iter().any(|x| *x);
-    Candidate { on_topic, doc: di, block: bi, range, score, features, all_near, kind: p.kind, matched, refused }
+    let dedicated = groups.first().is_some_and(|g| p.context_groups.contains(g)) && in_text.first().copied().unwrap_or(false);
+    Candidate { on_topic, dedicated, doc: di, block: bi, range, score, features, all_near, kind: p.kind, matched, refused }
 }
 
 #[cfg(test)]
