@@ -8,7 +8,6 @@ use crate::extract::{ExtractError, isolate};
 use crate::model::{DocStatus, Document, Extracted, Format};
 use crate::review::Review;
 use crate::sources::{SourceFile, walk};
-use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -59,8 +58,9 @@ fn now() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
-/// Read and extract one file. Never fails: problems become the document's status and reason.
-pub fn read_document(file: &SourceFile, isolation: &isolate::Isolation) -> Document {
+/// Read and extract one file through the worker pool. Never fails: problems become the document's status
+/// and reason.
+pub fn read_document(file: &SourceFile, pool: &isolate::Pool) -> Document {
     let format = crate::extract::sniff(&file.rel, &[]);
     let mut doc = Document {
         path: file.rel.clone(),
@@ -76,18 +76,13 @@ pub fn read_document(file: &SourceFile, isolation: &isolate::Isolation) -> Docum
         doc.reason = Some(format!("too large: {} bytes (limit {MAX_FILE_BYTES})", file.bytes));
         return doc;
     }
-    let bytes = match std::fs::read(&file.abs) {
-        Ok(b) => b,
-        Err(e) => {
-            doc.status = DocStatus::Error;
-            doc.reason = Some(format!("cannot read: {e}"));
-            return doc;
-        }
-    };
-    doc.bytes = bytes.len() as u64;
-    doc.sha256 = crate::model::hex(&Sha256::digest(&bytes));
-    doc.format = crate::extract::sniff(&file.rel, &bytes);
-    match isolate::extract_contained(isolation, &file.abs, &file.rel, &bytes) {
+    // The first bytes tell the format of a file without an extension (a PDF); the worker reads the rest.
+    let mut head = [0u8; 1024];
+    let n = std::fs::File::open(&file.abs).and_then(|mut f| std::io::Read::read(&mut f, &mut head)).unwrap_or(0);
+    doc.format = crate::extract::sniff(&file.rel, &head[..n]);
+    let (outcome, sha) = pool.extract(&file.abs, &file.rel, file.bytes);
+    doc.sha256 = sha.unwrap_or_default();
+    match outcome {
         Ok((format, extracted)) => {
             doc.format = format;
             doc.extracted = extracted;
@@ -127,6 +122,7 @@ pub fn read_all(request: &ReviewRequest, progress: &dyn Progress) -> Result<Read
     files.retain(|f| f.rel != "crosswalk.toml");
     progress.start(files.len());
     let next = AtomicUsize::new(0);
+    let pool = isolate::Pool::new(&request.isolation);
     let results: Mutex<Vec<Option<Document>>> = Mutex::new(vec![None; files.len()]);
     let jobs = request.jobs.clamp(1, 64).min(files.len().max(1));
     std::thread::scope(|scope| {
@@ -135,7 +131,7 @@ pub fn read_all(request: &ReviewRequest, progress: &dyn Progress) -> Result<Read
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(file) = files.get(i) else { break };
-                    let doc = read_document(file, &request.isolation);
+                    let doc = read_document(file, &pool);
                     progress.file_done(&file.rel);
                     if let Ok(mut r) = results.lock() {
                         r[i] = Some(doc);

@@ -157,6 +157,9 @@ pub struct Extracted {
     /// The engine that read the text, where there is a choice (PDF: poppler's layout or lopdf).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<String>,
+    /// Why only part of the document was read (a size cap), when it was cut.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cut: Option<String>,
 }
 
 impl Extracted {

@@ -414,19 +414,29 @@ fn serve_refuses_an_open_bind_without_a_token() {
     assert!(err.contains("--token"), "{err}");
 }
 
-/// A memory blow-up in one file's extraction costs that file only: with a tiny address-space limit the
-/// PDF's contained extractor dies, the file is reported, the other documents are reviewed.
+/// A memory blow-up in one file's extraction costs that file only: with a 128 MiB address-space limit the
+/// worker parsing a 48 MB JSON file dies, the file is reported, the other documents are reviewed by a
+/// fresh worker.
 #[test]
 fn a_crashing_extractor_costs_one_file() {
     let tmp = tempfile::tempdir().expect("tempdir");
     write(tmp.path(), "good.md", GOOD.as_bytes());
-    std::fs::copy(manifest().join("tests/data/formats/sample.pdf"), tmp.path().join("sample.pdf")).expect("copy");
-    let out = run(&["review", tmp.path().to_str().expect("utf-8"), "--format", "json", "--quiet", "--extract-memory", "16"]);
+    let mut big = String::from("[");
+    for i in 0..300_000 {
+        big.push_str(&format!(
+            "{{\"key\": \"{}\", \"n\": {i}, \"list\": [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20]}},",
+            "v".repeat(60)
+        ));
+    }
+    big.push_str("{}]");
+    write(tmp.path(), "big.json", big.as_bytes());
+    let out = run(&["review", tmp.path().to_str().expect("utf-8"), "--format", "json", "--quiet", "--extract-memory", "128"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     let doc = |p: &str| v["documents"].as_array().expect("docs").iter().find(|d| d["path"] == p).cloned().expect("doc");
-    assert_eq!(doc("sample.pdf")["status"], "error");
-    assert!(doc("sample.pdf")["reason"].as_str().expect("reason").starts_with("extractor failed"), "{}", doc("sample.pdf"));
+    assert_eq!(doc("big.json")["status"], "error");
+    let reason = doc("big.json")["reason"].as_str().expect("reason").to_string();
+    assert!(reason.starts_with("extractor failed") && reason.contains("memory"), "{reason}");
     assert_eq!(doc("good.md")["status"], "ok");
-    assert!(stderr(&out).contains("sample.pdf: extractor failed"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("big.json: extractor failed"), "{}", stderr(&out));
 }

@@ -30,6 +30,9 @@ pub(crate) enum Command {
     /// Internal: extract one file in a contained child process.
     #[command(name = "__extract", hide = true)]
     Extract(ExtractArgs),
+    /// Internal: an extraction worker answering requests on stdin.
+    #[command(name = "__extract-worker", hide = true)]
+    ExtractWorker(WorkerArgs),
 }
 
 #[derive(Args)]
@@ -207,6 +210,12 @@ pub(crate) struct EvalArgs {
 pub(crate) enum EvalFormat {
     Text,
     Json,
+}
+
+#[derive(Args)]
+pub(crate) struct WorkerArgs {
+    #[arg(long, default_value_t = 0)]
+    pub(crate) memory: u64,
 }
 
 #[derive(Args)]

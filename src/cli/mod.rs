@@ -20,6 +20,7 @@ pub(crate) fn main() -> i32 {
         args::Command::Eval(a) => eval_cmd::run(a),
         args::Command::Diff(a) => diff_cmd::run(a),
         args::Command::Serve(a) => serve_cmd::run(a),
+        args::Command::ExtractWorker(a) => Ok(crosswalk::extract::isolate::worker_main(a.memory)),
         args::Command::Extract(a) => {
             Ok(crosswalk::extract::isolate::child_main(&a.path, &a.name, a.memory, std::time::Duration::from_millis(a.timeout_ms)))
         }

@@ -74,12 +74,18 @@ pub fn sniff(file_name: &str, bytes: &[u8]) -> Format {
     }
 }
 
-/// Formats whose parsers are large third-party code paths: run them in a child process.
-pub fn is_risky(format: Format) -> bool {
-    matches!(format, Format::Pdf | Format::Docx | Format::Odt | Format::Pptx | Format::Xlsx | Format::Ods)
-}
-
 const MAX_JSON: usize = 64 << 20;
+/// Bytes of a text format (Markdown, plain text, YAML, HTML, CSV) read from one file.
+pub const MAX_TEXT_INPUT: usize = 16 << 20;
+
+/// The first `max` bytes, not splitting a UTF-8 sequence (other encodings lose at most one character).
+fn cut_at_char_boundary(bytes: &[u8], max: usize) -> &[u8] {
+    let mut end = max.min(bytes.len());
+    while end > 0 && end < bytes.len() && (bytes[end] & 0xC0) == 0x80 {
+        end -= 1;
+    }
+    &bytes[..end]
+}
 
 /// Extract a file in this process. Returns the (possibly refined) format too.
 pub fn extract(file_name: &str, bytes: &[u8]) -> Result<(Format, Extracted), ExtractError> {
@@ -94,6 +100,10 @@ pub fn extract_file(
     on_disk: Option<(&std::path::Path, std::time::Duration)>,
 ) -> Result<(Format, Extracted), ExtractError> {
     let format = sniff(file_name, bytes);
+    // Text formats are read up to a size that no real document reaches; the rest is not parsed.
+    let input_cut =
+        matches!(format, Format::Markdown | Format::Text | Format::Yaml | Format::Html | Format::Csv) && bytes.len() > MAX_TEXT_INPUT;
+    let bytes = if input_cut { cut_at_char_boundary(bytes, MAX_TEXT_INPUT) } else { bytes };
     let mut engine = None;
     let is_ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
     let (format, blocks, title, custom) = match format {
@@ -171,7 +181,16 @@ pub fn extract_file(
     };
     let name = file_name.rsplit('/').next().unwrap_or(file_name);
     let meta = meta::read(name, &blocks.blocks, title, &custom);
-    let extracted = Extracted { blocks: blocks.blocks, meta, engine };
+    let cut = (blocks.cut || input_cut).then(|| {
+        let kept: usize = blocks.blocks.iter().map(|b| b.text.chars().count()).sum();
+        format!(
+            "only part of the text was read ({kept} characters kept; limits per document: {} MB of text input, {} million characters, {} passages)",
+            MAX_TEXT_INPUT >> 20,
+            text::MAX_DOCUMENT_CHARS / 1_000_000,
+            text::MAX_DOCUMENT_BLOCKS
+        )
+    });
+    let extracted = Extracted { blocks: blocks.blocks, meta, engine, cut };
     if extracted.blocks.is_empty() {
         return Err(ExtractError::NoText("no text in the file".into()));
     }

@@ -64,11 +64,20 @@ pub(crate) fn normalize(s: &str) -> String {
 #[derive(Default)]
 pub(crate) struct Blocks {
     pub(crate) blocks: Vec<Block>,
+    /// Characters kept so far; past [`MAX_DOCUMENT_CHARS`] further passages are dropped and `cut` says so.
+    chars: usize,
+    pub(crate) cut: bool,
     /// The open headings, outermost first, with their levels.
     path: Vec<(u8, String)>,
     heading: String,
     context: String,
 }
+
+/// Most characters of text kept from one document (about 1,500 pages); the rest is not read, and the
+/// report says the document was cut. Keeps every extraction, and the review's memory, bounded.
+pub(crate) const MAX_DOCUMENT_CHARS: usize = 4_000_000;
+/// Most passages kept from one document.
+pub(crate) const MAX_DOCUMENT_BLOCKS: usize = 60_000;
 
 /// Separates the headings of a section path in `Block::context`.
 pub(crate) const PATH_SEPARATOR: &str = " › ";
@@ -107,6 +116,9 @@ impl Blocks {
         self.context = self.path.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join(PATH_SEPARATOR);
         self.heading = text.clone();
         let parent = self.path[..self.path.len() - 1].iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join(PATH_SEPARATOR);
+        if self.full(text.len()) {
+            return;
+        }
         self.blocks.push(Block { kind: BlockKind::Heading, locator, context: parent, header: String::new(), text, guidance: false });
     }
 
@@ -114,10 +126,20 @@ impl Blocks {
     /// (or "" for prose).
     pub(crate) fn push(&mut self, kind: BlockKind, text: &str, locator: Locator, header: &str) {
         let text = normalize(text);
-        if text.is_empty() {
+        if text.is_empty() || self.full(text.len()) {
             return;
         }
         self.blocks.push(Block { kind, locator, context: self.context.clone(), header: normalize(header), text, guidance: false });
+    }
+
+    /// Is there room for `more` characters? Past the caps the document is marked cut.
+    pub(crate) fn full(&mut self, more: usize) -> bool {
+        if self.cut || self.chars + more > MAX_DOCUMENT_CHARS || self.blocks.len() >= MAX_DOCUMENT_BLOCKS {
+            self.cut = true;
+            return true;
+        }
+        self.chars += more;
+        false
     }
 
     /// Add author guidance (an emphasised instruction, a comment left in a template) as a passage.
@@ -254,6 +276,17 @@ mod tests {
     #[test]
     fn normalize_folds_typography() {
         assert_eq!(normalize("  con\u{FB01}g\u{00A0}\n file  \u{2019}s "), "config file 's");
+    }
+
+    #[test]
+    fn documents_are_capped() {
+        let mut b = Blocks::default();
+        let para = "x".repeat(1_000_000);
+        for _ in 0..10 {
+            b.push(BlockKind::Paragraph, &para, Locator::Line { line: 1 }, "");
+        }
+        assert_eq!(b.blocks.len(), 4);
+        assert!(b.cut);
     }
 
     #[test]
