@@ -110,7 +110,7 @@ pub fn run(request: &ReviewRequest, progress: &dyn Progress) -> Result<Review, D
 /// Every file of a request, read and extracted (on all cores), before any judgment.
 pub struct ReadDocuments {
     pub documents: Vec<Document>,
-    pub problems: Vec<String>,
+    pub problems: Vec<crate::sources::SourceProblem>,
     pub started: String,
 }
 

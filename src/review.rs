@@ -109,7 +109,7 @@ pub struct Review {
     pub finished: String,
     pub documents: Vec<Document>,
     /// Problems met while listing the sources (unreadable folders, links out of the root).
-    pub source_problems: Vec<String>,
+    pub source_problems: Vec<crate::sources::SourceProblem>,
     pub summary: Summary,
     pub clauses: Vec<ClauseResult>,
     /// Per clause id: the user's justification for declaring it not applicable.

@@ -380,3 +380,87 @@ async fn interrupted_runs_are_marked_and_can_run_again() {
     wait_done(&st, id.as_str()).await;
     assert_eq!(get(&st, &format!("/reviews/{id}/download/json")).await.0, StatusCode::OK);
 }
+
+/// A zip whose central directory names the same compressed bytes many times (the "overlapping" zip bomb).
+fn overlapping_zip(copies: usize) -> Vec<u8> {
+    let mut z = std::io::Cursor::new(Vec::new());
+    {
+        let mut w = zip::ZipWriter::new(&mut z);
+        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        w.start_file("a00.txt", opts).expect("start");
+        w.write_all(&vec![b'a'; 100_000]).expect("write");
+        w.finish().expect("finish");
+    }
+    let bytes = z.into_inner();
+    // Split into local part, central directory entry and end record.
+    let eocd = bytes.windows(4).rposition(|w| w == [0x50, 0x4b, 0x05, 0x06]).expect("eocd");
+    let cd = bytes.windows(4).position(|w| w == [0x50, 0x4b, 0x01, 0x02]).expect("central directory");
+    let (local, entry, end) = (&bytes[..cd], &bytes[cd..eocd], &bytes[eocd..]);
+    let mut out = local.to_vec();
+    let cd_start = out.len() as u32;
+    for i in 0..copies {
+        let mut e = entry.to_vec();
+        let name = format!("a{i:02}.txt");
+        let at = 46;
+        e[at..at + name.len()].copy_from_slice(name.as_bytes());
+        out.extend_from_slice(&e);
+    }
+    let cd_size = out.len() as u32 - cd_start;
+    let mut end = end.to_vec();
+    end[8..10].copy_from_slice(&(copies as u16).to_le_bytes());
+    end[10..12].copy_from_slice(&(copies as u16).to_le_bytes());
+    end[12..16].copy_from_slice(&cd_size.to_le_bytes());
+    end[16..20].copy_from_slice(&cd_start.to_le_bytes());
+    out.extend_from_slice(&end);
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_archives_and_oversized_uploads() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let st = state(tmp.path(), None);
+    let csrf = csrf_of(&get(&st, "/review/new").await.2);
+    // Overlapping entries: refused before anything is unpacked.
+    let bomb = overlapping_zip(40);
+    assert!(bomb.len() < 10_000, "{}", bomb.len());
+    let (s, _, body) = post_form(&st, "/review", &[("csrf", &csrf)], &[("bomb.zip", bomb)]).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("zip bomb"), "{body}");
+    assert!(st.store.list().expect("list").is_empty());
+    let stored: u64 = walk_size(&tmp.path().join("reviews"));
+    assert!(stored < 1 << 20, "{stored} bytes written for a refused archive");
+
+    // A symbolic link inside an archive is never unpacked, as a link or as a file; the review lists it.
+    let mut z = std::io::Cursor::new(Vec::new());
+    {
+        let mut w = zip::ZipWriter::new(&mut z);
+        w.start_file("a.md", zip::write::SimpleFileOptions::default()).expect("start");
+        w.write_all(b"# Code review\nEvery merge request is reviewed by a second engineer.").expect("write");
+        w.add_symlink("secret.md", "/etc/passwd", zip::write::SimpleFileOptions::default()).expect("link");
+        w.finish().expect("finish");
+    }
+    let (s, h, body) = post_form(&st, "/review", &[("csrf", &csrf)], &[("pack.zip", z.into_inner())]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let id = h[header::LOCATION].to_str().expect("location").trim_start_matches("/reviews/").to_string();
+    wait_done(&st, &id).await;
+    let docs = tmp.path().join("reviews").join(&id).join("docs");
+    assert!(docs.join("a.md").is_file() && std::fs::symlink_metadata(docs.join("secret.md")).is_err());
+    let (_, _, json) = get(&st, &format!("/reviews/{id}/download/json")).await;
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(v["skipped"][0]["path"], "secret.md", "{}", v["skipped"]);
+
+    // Larger than the server accepts: a plain message with the limit, not a parser error.
+    let big = vec![b'x'; 10 << 20];
+    let (s, _, body) = post_form(&st, "/review", &[("csrf", &csrf)], &[("a.txt", big.clone()), ("b.txt", big)]).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert!(body.contains("larger than the 8 MB"), "{body}");
+}
+
+fn walk_size(dir: &Path) -> u64 {
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let m = e.metadata().expect("meta");
+        n += if m.is_dir() { walk_size(&e.path()) } else { m.len() };
+    }
+    n
+}

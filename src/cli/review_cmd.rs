@@ -71,7 +71,11 @@ pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<i32> {
         None => super::print_bytes(&bytes)?,
     }
     for d in review.documents.iter().filter(|d| d.status == crosswalk::model::DocStatus::Error) {
-        eprintln!("crosswalk: {}: {}", d.path, d.reason.as_deref().unwrap_or("unreadable"));
+        eprintln!(
+            "crosswalk: {}: {}",
+            crosswalk::report::printable(&d.path),
+            crosswalk::report::printable(d.reason.as_deref().unwrap_or("unreadable"))
+        );
     }
     Ok(gate(&review, args.fail_on))
 }

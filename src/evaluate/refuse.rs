@@ -142,7 +142,7 @@ fn postponed(text: &str) -> bool {
     static R: OnceLock<Regex> = OnceLock::new();
     re(
         &R,
-        r"(?i)\b(deferred|postponed|rescheduled|re-scheduled|cancell?ed|put\s+on\s+hold|moved\s+to\s+(a\s+)?later)\b|\buntil\s+(the|that|this|a)\s+[\w\s-]{0,40}\b(is|are|has\s+been|have\s+been)\s+(completed|performed|done|available|finished|approved)\b",
+        r"(?i)\b(is|are|was|were|been|being)\s+(deferred|postponed|rescheduled|re-scheduled|cancell?ed|put\s+on\s+hold|moved\s+to\s+(a\s+)?later)\b|\b(deferred|postponed|rescheduled|moved)\s+(to|until|till)\s+(Q[1-4]|20\d\d|the\s+next|a\s+later|next|later)\b|\buntil\s+(the|that|this|a)\s+[\w\s-]{0,40}\b(is|are|has\s+been|have\s+been)\s+(completed|performed|done|carried\s+out)\b",
     )
     .is_match(text)
 }
@@ -269,6 +269,7 @@ mod tests {
         assert!(is_future("Checksum verification - Status: Issue filed"));
         assert!(is_future("The penetration test was deferred to Q3 (DEV-2025-004)."));
         assert!(is_future("The risk is accepted until that test is completed."));
+        assert!(!is_future("Each deferred fix names its target version and the risk acceptance."));
         assert!(!is_future("Safety and security work is planned, performed and recorded in one process."));
         assert!(!is_future(
             "The activities are planned in the product Software Development Plan and carried out by the roles defined there."

@@ -38,6 +38,7 @@ pub(crate) fn extract(
 fn from_layout(passages: &[pdf_layout::Passage]) -> Blocks {
     let mut out = Blocks::default();
     let (mut header, mut lead) = (String::new(), String::new());
+    let mut in_table = false;
     for p in passages {
         let loc = Locator::Page { page: p.page };
         match p.kind {
@@ -52,12 +53,16 @@ fn from_layout(passages: &[pdf_layout::Passage]) -> Blocks {
                 header.clear();
             }
             Kind::List => out.push(BlockKind::ListItem, &p.text, loc, &lead),
-            Kind::Row { first: true } => {
+            // A table poppler splits into several groups (one per row, or one per page) continues the table
+            // that is open: only the first row after other text is its header.
+            Kind::Row { first: true } if !in_table => {
                 header.clone_from(&p.text);
                 out.push(BlockKind::TableHeader, &p.text, loc, "");
             }
-            Kind::Row { first: false } => out.push(BlockKind::TableRow, &p.text, loc, &header),
+            Kind::Row { .. } if header.is_empty() => out.push(BlockKind::TableRow, &p.text, loc, ""),
+            Kind::Row { .. } => out.push(BlockKind::TableRow, &p.text, loc, &header),
         }
+        in_table = matches!(p.kind, Kind::Row { .. });
     }
     out
 }

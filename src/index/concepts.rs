@@ -84,11 +84,13 @@ type LiteralKey = (String, bool, bool, bool);
 /// A catalog term as a literal of the normalised text, or `None` for `re:` terms.
 fn literal_of(term: &str) -> Option<LiteralKey> {
     let term = term.trim();
-    if term.starts_with("re:") {
-        return None;
-    }
     let prefix = term.ends_with('*');
     let body = term.trim_end_matches('*');
+    // Raw regexes, and phrases with a prefix word before their last ("review* at each"), run as the
+    // group's own regex would.
+    if term.starts_with("re:") || body.contains('*') {
+        return None;
+    }
     let mut lit = String::new();
     let mut in_sep = false;
     for c in body.chars() {
@@ -232,6 +234,7 @@ mod tests {
             "Static\nanalysis results (SARIF) are archived with the release; deviations cite DEV-0042.",
             "The PSIRT triages reports; CVSS v3.1 scores are recorded in Jira within 5 business days.",
             "Café-owner naïve résumé — threat modelling of the BLE interface and its trust boundaries.",
+            "The plan is reviewed at each release; attackers could gain access and escalate privileges.",
         ];
         let mut groups: Vec<&TermGroup> = Vec::new();
         for c in &catalog.clauses {

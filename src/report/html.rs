@@ -373,7 +373,7 @@ pub fn render(review: &Review, catalog: &Catalog, detail: Detail) -> String {
             .iter()
             .filter(|d| d.status != DocStatus::Ok)
             .map(|d| (d.path.clone(), d.reason.clone().unwrap_or_default()))
-            .chain(review.source_problems.iter().map(|p| (String::new(), p.clone())))
+            .chain(review.source_problems.iter().map(|p| (p.path.clone(), p.reason.clone())))
             .collect(),
         limits: super::LIMITS,
         notice: catalog.notice.clone(),

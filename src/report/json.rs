@@ -18,6 +18,8 @@ struct Out<'a> {
     finished: &'a str,
     root: &'a str,
     documents: Vec<Doc<'a>>,
+    /// Entries of the source that were not read at all (links out of the root, loops, pipes …).
+    skipped: &'a [crate::sources::SourceProblem],
     summary: Sum,
     clauses: Vec<Clause<'a>>,
 }
@@ -55,6 +57,12 @@ struct Doc<'a> {
     revision: Option<&'a str>,
     state: &'static str,
     chars: usize,
+    /// The engine that read the text, where there is a choice (PDF).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extractor: Option<&'a str>,
+    /// Why only part of the document was read, when a size cap cut it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cut: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -185,8 +193,11 @@ pub fn render(review: &Review, catalog: &crate::catalog::Catalog) -> String {
                 revision: d.extracted.meta.revision.as_deref(),
                 state: d.extracted.meta.state.as_str(),
                 chars: d.extracted.chars(),
+                extractor: d.extracted.engine.as_deref(),
+                cut: d.extracted.cut.as_deref(),
             })
             .collect(),
+        skipped: &review.source_problems,
         summary: Sum {
             clauses: review.summary.clauses,
             met: review.summary.met,

@@ -84,7 +84,7 @@ pub fn render(review: &Review, catalog: &Catalog) -> String {
         }
     }
     for p in &review.source_problems {
-        let _ = writeln!(s, "- {}", esc(p));
+        let _ = writeln!(s, "- {}", esc(&p.to_string()));
     }
     let _ = writeln!(s, "\n{}\n", super::LIMITS);
     if !catalog.notice.is_empty() {

@@ -84,3 +84,22 @@ pub const LIMITS: &str = "crosswalk reads the documents it is given and checks t
 It cannot tell whether the practice is actually followed, whether records are complete, or whether a document it was not \
 given exists. Verdicts rest on the catalog's paraphrase of IEC 81001-5-1, not on the licensed text. A qualified reviewer \
 must confirm every verdict before it is relied on at audit.";
+
+/// Text from a document store (a file name, a reason naming one) made safe for a terminal: control
+/// characters — newlines, escape sequences that would recolour or rewrite the screen — are shown as
+/// escapes instead of acting.
+pub fn printable(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
+}
+
+#[cfg(test)]
+mod printable_tests {
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(super::printable("a\nb\u{1b}[31mred.md"), "a\\nb\\u{1b}[31mred.md");
+        assert_eq!(super::printable("plain name.pdf"), "plain name.pdf");
+    }
+}

@@ -56,17 +56,17 @@ pub fn render(review: &Review) -> String {
     }
     let refusals = review.refusals_by_reason();
     if !refusals.is_empty() {
-        let parts: Vec<String> = refusals.iter().map(|(r, n)| format!("{n} {}", r.as_str())).collect();
+        let parts: Vec<String> = refusals.iter().map(|(r, n)| format!("{n} {}", r.explain_short())).collect();
         let _ = writeln!(s, "Passages refused as evidence: {}", parts.join(", "));
     }
     let bad: Vec<_> = review.documents.iter().filter(|d| d.status != DocStatus::Ok).collect();
     if !bad.is_empty() || !review.source_problems.is_empty() {
         let _ = writeln!(s, "\nNot read:");
         for d in bad {
-            let _ = writeln!(s, "  {}: {}", d.path, d.reason.as_deref().unwrap_or(""));
+            let _ = writeln!(s, "  {}: {}", super::printable(&d.path), super::printable(d.reason.as_deref().unwrap_or("")));
         }
         for p in &review.source_problems {
-            let _ = writeln!(s, "  {p}");
+            let _ = writeln!(s, "  {}", super::printable(&p.to_string()));
         }
     }
     let _ = writeln!(s, "\nDetailed report with quotes, gaps and audit-defense text: add `--format md --output report.md`.");

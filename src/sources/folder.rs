@@ -14,6 +14,25 @@ pub struct SourceFile {
     pub bytes: u64,
 }
 
+/// An entry of a source that was not read, and why (shown in every report and in the JSON).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct SourceProblem {
+    pub path: String,
+    pub reason: String,
+}
+
+impl SourceProblem {
+    pub fn new(path: &str, reason: impl Into<String>) -> SourceProblem {
+        SourceProblem { path: path.to_string(), reason: reason.into() }
+    }
+}
+
+impl std::fmt::Display for SourceProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.reason)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum WalkError {
     #[error("{path}: cannot read: {source}")]
@@ -21,7 +40,7 @@ pub enum WalkError {
 }
 
 /// Files under `root` (or `root` itself when it is a file), plus one line per entry that could not be read.
-pub fn walk(root: &Path) -> Result<(Vec<SourceFile>, Vec<String>), WalkError> {
+pub fn walk(root: &Path) -> Result<(Vec<SourceFile>, Vec<SourceProblem>), WalkError> {
     let canon_root = root.canonicalize().map_err(|source| WalkError::Root { path: root.display().to_string(), source })?;
     let meta = std::fs::metadata(&canon_root).map_err(|source| WalkError::Root { path: root.display().to_string(), source })?;
     if meta.is_file() {
@@ -37,7 +56,7 @@ pub fn walk(root: &Path) -> Result<(Vec<SourceFile>, Vec<String>), WalkError> {
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,
             Err(e) => {
-                problems.push(format!("{}: cannot read folder: {e}", if rel_dir.is_empty() { "." } else { &rel_dir }));
+                problems.push(SourceProblem::new(if rel_dir.is_empty() { "." } else { &rel_dir }, format!("cannot read folder: {e}")));
                 continue;
             }
         };
@@ -53,17 +72,27 @@ pub fn walk(root: &Path) -> Result<(Vec<SourceFile>, Vec<String>), WalkError> {
                         Err(_) => continue,
                     },
                     Ok(_) => {
-                        problems.push(format!("{rel}: skipped: symbolic link points outside the reviewed folder"));
+                        problems.push(SourceProblem::new(&rel, "skipped: symbolic link points outside the reviewed folder"));
+                        continue;
+                    }
+                    // ELOOP: the link resolves to itself through other links.
+                    Err(e) if e.raw_os_error() == Some(40) => {
+                        problems.push(SourceProblem::new(&rel, "skipped: symbolic link loop"));
                         continue;
                     }
                     Err(_) => {
-                        problems.push(format!("{rel}: skipped: broken symbolic link"));
+                        problems.push(SourceProblem::new(&rel, "skipped: broken symbolic link (its target does not exist)"));
                         continue;
                     }
                 }
             } else {
                 (file_type.is_dir(), file_type.is_file(), path.clone())
             };
+            if !is_dir && !is_file {
+                // Named pipes, sockets and devices are never opened: reading a FIFO would block forever.
+                problems.push(SourceProblem::new(&rel, format!("skipped: {}", special_kind(&abs))));
+                continue;
+            }
             if is_dir {
                 if name == ".git" {
                     continue;
@@ -84,6 +113,28 @@ pub fn walk(root: &Path) -> Result<(Vec<SourceFile>, Vec<String>), WalkError> {
     files.sort_by(|a, b| a.rel.cmp(&b.rel));
     problems.sort();
     Ok((files, problems))
+}
+
+/// What kind of special file this is, for the one-line reason.
+fn special_kind(path: &Path) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if let Ok(m) = std::fs::symlink_metadata(path) {
+            let t = m.file_type();
+            if t.is_fifo() {
+                return "a named pipe (FIFO), not a regular file";
+            }
+            if t.is_socket() {
+                return "a socket, not a regular file";
+            }
+            if t.is_block_device() || t.is_char_device() {
+                return "a device, not a regular file";
+            }
+        }
+    }
+    let _ = path;
+    "not a regular file"
 }
 
 #[cfg(test)]
@@ -107,10 +158,27 @@ mod tests {
             std::os::unix::fs::symlink(tmp.path().join("secret.txt"), root.join("link.txt")).expect("link");
             std::os::unix::fs::symlink(&root, root.join("b/loop")).expect("link");
         }
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(root.join("loop1"), root.join("loop2")).expect("link");
+            std::os::unix::fs::symlink(root.join("loop2"), root.join("loop1")).expect("link");
+            std::os::unix::fs::symlink(root.join("gone.md"), root.join("dangling.md")).expect("link");
+            let fifo = std::process::Command::new("mkfifo").arg(root.join("pipe")).status();
+            assert!(fifo.is_ok_and(|s| s.success()), "mkfifo");
+        }
         let (files, problems) = walk(&root).expect("walk");
         let rels: Vec<&str> = files.iter().map(|f| f.rel.as_str()).collect();
         assert_eq!(rels, vec![".github/workflows/ci.yml", "a.md", "b/z.md"]);
         #[cfg(unix)]
-        assert_eq!(problems, vec!["link.txt: skipped: symbolic link points outside the reviewed folder"]);
+        assert_eq!(
+            problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+            vec![
+                "dangling.md: skipped: broken symbolic link (its target does not exist)",
+                "link.txt: skipped: symbolic link points outside the reviewed folder",
+                "loop1: skipped: symbolic link loop",
+                "loop2: skipped: symbolic link loop",
+                "pipe: skipped: a named pipe (FIFO), not a regular file",
+            ]
+        );
     }
 }

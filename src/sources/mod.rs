@@ -3,4 +3,4 @@
 
 mod folder;
 
-pub use folder::{SourceFile, WalkError, walk};
+pub use folder::{SourceFile, SourceProblem, WalkError, walk};

@@ -290,7 +290,17 @@ async fn receive(
     let (mut label, mut product, mut clause, mut csrf, mut allowed) = (String::new(), String::new(), None, String::new(), None);
     let mut zips = Vec::new();
     let mut uploaded = 0usize;
-    while let Some(mut field) = form.next_field().await.map_err(|e| bad_request(format!("the upload could not be read: {e}")))? {
+    let too_large = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("The upload is larger than the {} MB this server accepts.", limits.max_total >> 20),
+            )
+        } else {
+            bad_request(format!("the upload could not be read: {e}"))
+        }
+    };
+    while let Some(mut field) = form.next_field().await.map_err(too_large)? {
         let name = field.name().unwrap_or("").to_string();
         match name.as_str() {
             "files" => {
@@ -308,7 +318,7 @@ async fn receive(
                 }
                 let mut out = std::fs::File::create(&target).map_err(internal)?;
                 let mut size = 0u64;
-                while let Some(chunk) = field.chunk().await.map_err(|e| bad_request(format!("the upload could not be read: {e}")))? {
+                while let Some(chunk) = field.chunk().await.map_err(too_large)? {
                     size += chunk.len() as u64;
                     if size > limits.max_file {
                         return Err(bad_request(format!("{file_name}: larger than {} MB", limits.max_file >> 20)));
@@ -339,9 +349,13 @@ async fn receive(
     if !state.check_csrf(&csrf) {
         return Err(forged());
     }
+    let mut skipped = Vec::new();
     for z in &zips {
-        upload::unzip(z, docs, &limits, &mut budget).map_err(|e| bad_request(e.to_string()))?;
+        skipped.extend(upload::unzip(z, docs, &limits, &mut budget).map_err(|e| bad_request(e.to_string()))?);
         let _ = std::fs::remove_file(z);
+    }
+    if !skipped.is_empty() {
+        std::fs::write(dir.join(SKIPPED_FILE), skipped.join("\n")).map_err(internal)?;
     }
     let mut source = format!("{uploaded} uploaded files");
     if let Some(i) = allowed {
@@ -427,9 +441,18 @@ pub(crate) async fn again(
     Ok(Redirect::to(&format!("/reviews/{}", row.id)).into_response())
 }
 
+/// Entries of an uploaded archive that were not unpacked, one per line, beside the stored documents.
+const SKIPPED_FILE: &str = "skipped.txt";
+
 fn run_job(state: &AppState, id: &ReviewId, product: String) {
     let request = request_for(state, id, product);
-    let outcome = driver::run(&request, &JobProgress { state, id });
+    let mut outcome = driver::run(&request, &JobProgress { state, id });
+    if let (Ok(review), Ok(text)) = (&mut outcome, std::fs::read_to_string(state.store.review_dir(id).join(SKIPPED_FILE))) {
+        for line in text.lines() {
+            let (path, reason) = line.split_once(": ").unwrap_or((line, "skipped"));
+            review.source_problems.push(crate::sources::SourceProblem::new(path, reason));
+        }
+    }
     match outcome {
         Ok(review) => {
             let json = crate::report::json::render(&review, &state.catalog);

@@ -77,17 +77,27 @@ impl Budget {
 }
 
 /// Unpack a zip into `dest` with the limits; refuse escaping paths and bombs before writing anything.
-pub fn unzip(archive: &Path, dest: &Path, limits: &Limits, budget: &mut Budget) -> Result<(), UploadError> {
+/// Returns the entries not unpacked (symbolic links), for the review to list.
+pub fn unzip(archive: &Path, dest: &Path, limits: &Limits, budget: &mut Budget) -> Result<Vec<String>, UploadError> {
     let label = archive.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let file = std::fs::File::open(archive).map_err(|e| UploadError::Io(e.to_string()))?;
+    let archive_len = file.metadata().map(|m| m.len()).unwrap_or(0).max(1);
     let mut zip = zip::ZipArchive::new(file).map_err(|_| UploadError::BadZip(label.clone()))?;
     // Check every entry first: nothing is written for an archive that breaks a rule.
     let mut plan = Vec::new();
+    let mut skipped = Vec::new();
+    let mut spans: Vec<(u64, u64, String)> = Vec::new();
     let mut declared = 0u64;
     for i in 0..zip.len() {
         let entry = zip.by_index(i).map_err(|_| UploadError::BadZip(label.clone()))?;
         let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
         if entry.is_dir() {
+            continue;
+        }
+        spans.push((entry.header_start(), entry.compressed_size(), name.clone()));
+        if entry.is_symlink() {
+            // A link is never materialised: not as a link (it could point anywhere), nor as a file.
+            skipped.push(format!("{name}: skipped: symbolic link in the archive"));
             continue;
         }
         let Some(rel) = safe_relative(&name) else { return Err(UploadError::Escapes(name)) };
@@ -101,6 +111,17 @@ pub fn unzip(archive: &Path, dest: &Path, limits: &Limits, budget: &mut Budget) 
         }
         budget.add(limits, &name, size)?;
         plan.push((i, rel, size));
+    }
+    // Entries whose data overlap (many names for the same compressed bytes) are the "overlapping zip bomb":
+    // each looks modest, together they inflate without limit.
+    spans.sort();
+    for w in spans.windows(2) {
+        if w[1].0 < w[0].0.saturating_add(w[0].1).saturating_add(30) {
+            return Err(UploadError::TooLarge(format!("{label}: entries {:?} and {:?} overlap (a zip bomb)", w[0].2, w[1].2)));
+        }
+    }
+    if declared / archive_len > limits.max_ratio && declared > (1 << 20) {
+        return Err(UploadError::TooLarge(format!("{label}: unpacks to {} times its size (a zip bomb)", declared / archive_len)));
     }
     for (i, rel, size) in plan {
         let entry = zip.by_index(i).map_err(|_| UploadError::BadZip(label.clone()))?;
@@ -118,7 +139,7 @@ pub fn unzip(archive: &Path, dest: &Path, limits: &Limits, budget: &mut Budget) 
         }
         out.flush().map_err(|e| UploadError::Io(e.to_string()))?;
     }
-    Ok(())
+    Ok(skipped)
 }
 
 /// Copy a folder the server was allowed to read (files only; links that leave it are not followed).
