@@ -188,7 +188,7 @@ impl DocStatus {
 }
 
 /// A document of the reviewed corpus with its extraction outcome.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Document {
     /// Path relative to the reviewed root, `/`-separated, exactly as the file sits there.
     pub path: String,

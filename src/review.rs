@@ -7,7 +7,7 @@ use crate::model::{Block, Document, RejectReason, Verdict};
 use std::collections::BTreeMap;
 
 /// A cited passage: document index, block index and byte range inside that block's text.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Evidence {
     pub doc: usize,
     pub block: usize,
@@ -21,7 +21,7 @@ pub struct Evidence {
 }
 
 /// A passage (or whole document) that looked like evidence but is not.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Rejection {
     pub doc: usize,
     /// `None` for whole-document refusals (name only, no text).
@@ -32,7 +32,7 @@ pub struct Rejection {
     pub constraint: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConstraintResult {
     pub id: String,
     pub text: String,
@@ -45,7 +45,7 @@ pub struct ConstraintResult {
     pub nearest: Option<Evidence>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GapFinding {
     pub id: String,
     pub title: String,
@@ -63,7 +63,7 @@ impl ClauseResult {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ClauseResult {
     pub id: String,
     pub title: String,
@@ -79,7 +79,7 @@ pub struct ClauseResult {
     pub audit_defense: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     pub clauses: usize,
     pub met: usize,
@@ -89,7 +89,7 @@ pub struct Summary {
 }
 
 /// A complete review. Times are stamped by the driver; evaluation leaves them empty.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Review {
     pub catalog_id: String,
     pub catalog_title: String,
@@ -137,6 +137,38 @@ impl Review {
         match block.and_then(|b| self.block(doc, b)) {
             Some(b) => b.locator.to_string(),
             None => "whole document".to_string(),
+        }
+    }
+
+    /// Keep the text of the passages the review cites or refuses, and of `neighbours` passages around each
+    /// (what the evidence viewer shows); empty the rest. Block indices stay valid, so every quote and
+    /// locator still resolves. A stored review stays small whatever the documents held.
+    pub fn compact(&mut self, neighbours: usize) {
+        let mut keep: Vec<std::collections::BTreeSet<usize>> = vec![Default::default(); self.documents.len()];
+        let mut mark = |doc: usize, block: usize| {
+            if let Some(k) = keep.get_mut(doc) {
+                k.extend(block.saturating_sub(neighbours)..=block + neighbours);
+            }
+        };
+        for c in &self.clauses {
+            for k in &c.constraints {
+                for e in k.evidence.iter().chain(k.nearest.iter()) {
+                    mark(e.doc, e.block);
+                }
+            }
+            for r in &c.rejected {
+                if let Some(b) = r.block {
+                    mark(r.doc, b);
+                }
+            }
+        }
+        for (d, k) in self.documents.iter_mut().zip(&keep) {
+            for (i, b) in d.extracted.blocks.iter_mut().enumerate() {
+                if !k.contains(&i) && b.kind != crate::model::BlockKind::Heading {
+                    b.text.clear();
+                    b.header.clear();
+                }
+            }
         }
     }
 

@@ -358,7 +358,7 @@ async fn interrupted_runs_are_marked_and_can_run_again() {
         // documents exist, no job runs).
         let st = state(tmp.path(), None);
         let id = crosswalk::web::store::ReviewId::generate();
-        st.store.insert(&id, "2026-12-04T00:00:00Z", "Killed run", "DialyConnect").expect("insert");
+        st.store.insert(&id, "2026-12-04T00:00:00Z", "Killed run", "DialyConnect", "").expect("insert");
         let docs = st.store.review_dir(&id).join("docs");
         std::fs::create_dir_all(&docs).expect("mkdir");
         std::fs::write(docs.join("a.md"), "# Code review\nEvery merge request is reviewed by a second engineer.").expect("write");
@@ -463,4 +463,33 @@ fn walk_size(dir: &Path) -> u64 {
         n += if m.is_dir() { walk_size(&e.path()) } else { m.len() };
     }
     n
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stored_reviews_are_served_from_their_record_under_a_request_storm() {
+    // Reproduces the reported storm: many parallel GETs of a review no longer in memory used to recompute
+    // it each time (115 s, 11 GB). Now: one read of the stored record, memory bounded, nothing recomputed
+    // (the documents are even deleted first), and allowed folders are read in place, not copied.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let st = state(tmp.path(), None);
+    let csrf = csrf_of(&get(&st, "/review/new").await.2);
+    let (s, h, _) = post_form(&st, "/review", &[("csrf", &csrf), ("dir", "0")], &[]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let id = h[header::LOCATION].to_str().expect("location").trim_start_matches("/reviews/").to_string();
+    wait_done(&st, &id).await;
+    let dir = tmp.path().join("reviews").join(&id);
+    assert!(!dir.join("docs").exists(), "an allowed folder is read in place, not copied");
+    assert!(dir.join("review.record.json").is_file());
+    st.reviews.remove(&id);
+    let mut tasks = Vec::new();
+    for i in 0..60 {
+        let st = st.clone();
+        let uri = format!("/reviews/{id}/{}", if i % 2 == 0 { "download/html".to_string() } else { "clause/5.5.1".to_string() });
+        tasks.push(tokio::spawn(async move { get(&st, &uri).await.0 }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.expect("task"), StatusCode::OK);
+    }
+    let held = st.reviews.held();
+    assert!(held > 0 && held <= crosswalk::web::REVIEW_CACHE_BYTES, "{held}");
 }

@@ -104,9 +104,10 @@ pub(crate) fn run(args: EvalArgs) -> anyhow::Result<i32> {
         crosswalk::fsutil::write_atomic(path, calibrate::dump(&all).as_bytes())
             .with_context(|| format!("{}: cannot write", path.display()))?;
     }
+    let prior = Judge::prior()?;
     if args.fit {
         let all: Vec<&PackTrace> = traces.iter().collect();
-        let mut judge = calibrate::fit(&all, &shipped, "judge-fitted");
+        let mut judge = calibrate::fit(&all, &prior, "judge-fitted");
         judge.name = format!("judge-fitted-{}", all.len());
         let toml = judge.to_toml(&calibrate::provenance(&judge));
         // Report the fitted judge's own figures on the packs it was fitted on.
@@ -124,7 +125,8 @@ pub(crate) fn run(args: EvalArgs) -> anyhow::Result<i32> {
         let _ = writeln!(text, "\nleave-one-pack-out (judge fitted on the other packs, this pack unseen):");
         for (i, pack) in packs.iter().enumerate() {
             let others: Vec<&PackTrace> = traces.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, t)| t).collect();
-            let judge = calibrate::fit(&others, &shipped, &format!("loo-{}", pack.name));
+            // From the prior, never from the shipped judge (fitted on this pack too).
+            let judge = calibrate::fit(&others, &prior, &format!("loo-{}", pack.name));
             let (sc, _) = score_with(pack, &judge, None)?;
             line(&mut text, &pack.name, &sc);
             let mut figures = sc.figures(&pack.name);

@@ -107,7 +107,7 @@ pub struct Judge {
 }
 
 /// How convincing a cited passage is, from its calibrated score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum Strength {
     Strong,
     Moderate,
@@ -135,6 +135,7 @@ pub enum JudgeError {
 }
 
 const BUILTIN: &str = include_str!("../../models/judge.toml");
+const PRIOR: &str = include_str!("../../models/judge-prior.toml");
 
 impl Judge {
     /// Probability-like score in [0, 1].
@@ -155,6 +156,11 @@ impl Judge {
     /// The judge shipped with the binary.
     pub fn builtin() -> Result<Judge, JudgeError> {
         Judge::parse(BUILTIN)
+    }
+
+    /// The hand-set prior every fit starts from and is regularised towards.
+    pub fn prior() -> Result<Judge, JudgeError> {
+        Judge::parse(PRIOR)
     }
 
     /// Read parameters from `models/judge.toml` syntax; the feature names must be ours, in our order.

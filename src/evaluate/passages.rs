@@ -9,7 +9,7 @@ use crate::model::{BlockKind, DocStatus, Document};
 use std::ops::Range;
 
 /// What a passage is, as far as evidence goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum PassageKind {
     /// A statement of how things are done (present tense, "shall", "must", "is reviewed").
     Procedure,

@@ -7,12 +7,12 @@
 //! (header, cookie or a first `?token=`); state-changing forms carry a CSRF token; every response has a
 //! Content-Security-Policy and the usual security headers; templates escape all document text.
 
+pub mod cache;
 mod pages;
 pub mod store;
 pub mod upload;
 
 use crate::catalog::Catalog;
-use crate::review::Review;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -40,6 +40,9 @@ pub struct ServeConfig {
     pub allow_hosts: Vec<String>,
 }
 
+/// Stored-record bytes of finished reviews kept in memory at most.
+pub const REVIEW_CACHE_BYTES: u64 = 256 << 20;
+
 /// Shortest accepted access token: 32 characters (128 bits as hex).
 pub const MIN_TOKEN_CHARS: usize = 32;
 
@@ -58,9 +61,8 @@ pub struct AppState {
     pub config: ServeConfig,
     pub csrf: String,
     pub jobs: Mutex<HashMap<String, Job>>,
-    /// Finished reviews kept in memory (the documents stay on disk; a review evicted from here is
-    /// recomputed from them).
-    pub reviews: Mutex<HashMap<String, Arc<Review>>>,
+    /// Finished reviews in memory, bounded by bytes; loaded from their stored records, never recomputed.
+    pub reviews: cache::ReviewCache,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,7 +95,7 @@ impl AppState {
             config,
             csrf: random_hex(),
             jobs: Mutex::new(HashMap::new()),
-            reviews: Mutex::new(HashMap::new()),
+            reviews: cache::ReviewCache::new(REVIEW_CACHE_BYTES),
         }))
     }
 

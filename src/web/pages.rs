@@ -261,16 +261,20 @@ pub(crate) async fn start_review(State(state): State<Arc<AppState>>, mut form: M
     let docs = dir.join("docs");
     std::fs::create_dir_all(&docs).map_err(internal)?;
     let result = receive(&state, &mut form, &dir, &docs).await;
-    let (label, product, clause) = match result {
+    let (label, product, clause, source) = match result {
         Ok(v) => v,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&dir);
             return Err(e);
         }
     };
+    if !source.is_empty() {
+        // Nothing uploaded: the allowed folder is the review's source.
+        let _ = std::fs::remove_dir(&docs);
+    }
     let created = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    state.store.insert(&id, &created, &label, &product).map_err(internal)?;
-    spawn_job(&state, &id, product);
+    state.store.insert(&id, &created, &label, &product, &source).map_err(internal)?;
+    spawn_job(&state, &id, product, source);
     let target = match clause {
         Some(c) => format!("/reviews/{id}?focus={c}"),
         None => format!("/reviews/{id}"),
@@ -284,7 +288,7 @@ async fn receive(
     form: &mut Multipart,
     dir: &std::path::Path,
     docs: &std::path::Path,
-) -> Result<(String, String, Option<String>), AppError> {
+) -> Result<(String, String, Option<String>, String), AppError> {
     let limits = state.config.limits;
     let mut budget = upload::Budget::default();
     let (mut label, mut product, mut clause, mut csrf, mut allowed) = (String::new(), String::new(), None, String::new(), None);
@@ -357,20 +361,25 @@ async fn receive(
     if !skipped.is_empty() {
         std::fs::write(dir.join(SKIPPED_FILE), skipped.join("\n")).map_err(internal)?;
     }
-    let mut source = format!("{uploaded} uploaded files");
+    let mut shown = format!("{uploaded} uploaded files");
+    let mut source = String::new();
     if let Some(i) = allowed {
         let Some(src) = state.config.allow_dirs.get(i) else { return Err(bad_request("unknown folder")) };
-        let n = upload::copy_allowed(src, docs, &limits).map_err(|e| bad_request(e.to_string()))?;
-        source = src.display().to_string();
-        uploaded += n;
+        if uploaded > 0 {
+            return Err(bad_request("choose either files to upload or an allowed folder, not both"));
+        }
+        // Read in place: the folder is the review's source; nothing is copied.
+        shown = src.display().to_string();
+        source = shown.clone();
+        uploaded = 1;
     }
     if uploaded == 0 {
         return Err(bad_request(upload::UploadError::Empty.to_string()));
     }
     if label.is_empty() {
-        label = format!("Review of {source}");
+        label = format!("Review of {shown}");
     }
-    Ok((label, product, clause))
+    Ok((label, product, clause, source))
 }
 
 struct JobProgress<'a> {
@@ -399,11 +408,16 @@ impl Progress for JobProgress<'_> {
     fn finish(&self) {}
 }
 
-fn request_for(state: &AppState, id: &ReviewId, product: String) -> ReviewRequest {
-    let docs = state.store.review_dir(id).join("docs");
+fn request_for(state: &AppState, id: &ReviewId, product: String, source: &str) -> ReviewRequest {
+    // An allowed folder is read where it is; it must still be one of the folders this server allows.
+    let allowed = state.config.allow_dirs.iter().find(|d| !source.is_empty() && d.as_os_str() == source);
+    let (root, shown) = match allowed {
+        Some(dir) => (dir.clone(), dir.display().to_string()),
+        None => (state.store.review_dir(id).join("docs"), "uploaded documents".to_string()),
+    };
     ReviewRequest {
-        root_display: "uploaded documents".to_string(),
-        root: docs,
+        root_display: shown,
+        root,
         catalog: (*state.catalog).clone(),
         settings: Settings { product, ..Settings::default() },
         isolation: Isolation::child(state.config.exe.clone()),
@@ -411,14 +425,14 @@ fn request_for(state: &AppState, id: &ReviewId, product: String) -> ReviewReques
     }
 }
 
-/// Run a review of the stored documents of `id` on a blocking thread.
-fn spawn_job(state: &Arc<AppState>, id: &ReviewId, product: String) {
+/// Run a review of `id`'s documents (uploaded, or an allowed folder read in place) on a blocking thread.
+fn spawn_job(state: &Arc<AppState>, id: &ReviewId, product: String, source: String) {
     if let Ok(mut jobs) = state.jobs.lock() {
         jobs.insert(id.to_string(), Job::default());
     }
     let state2 = state.clone();
     let id2 = id.clone();
-    tokio::task::spawn_blocking(move || run_job(&state2, &id2, product));
+    tokio::task::spawn_blocking(move || run_job(&state2, &id2, product, &source));
 }
 
 /// "Review again" for a run that was interrupted (the server stopped) or failed.
@@ -431,21 +445,21 @@ pub(crate) async fn again(
     if !state.check_csrf(&form.csrf) {
         return Err(AppError(StatusCode::FORBIDDEN, "The form has expired; reload the page and try again.".into()));
     }
-    if !state.store.review_dir(&row.id).join("docs").is_dir() {
+    if row.source.is_empty() && !state.store.review_dir(&row.id).join("docs").is_dir() {
         return Err(AppError(StatusCode::CONFLICT, "The documents of this review are no longer stored; start a new review.".into()));
     }
     if !state.store.restart(&row.id).map_err(internal)? {
         return Err(AppError(StatusCode::CONFLICT, "Only an interrupted or failed review can be run again.".into()));
     }
-    spawn_job(&state, &row.id, row.product.clone());
+    spawn_job(&state, &row.id, row.product.clone(), row.source.clone());
     Ok(Redirect::to(&format!("/reviews/{}", row.id)).into_response())
 }
 
 /// Entries of an uploaded archive that were not unpacked, one per line, beside the stored documents.
 const SKIPPED_FILE: &str = "skipped.txt";
 
-fn run_job(state: &AppState, id: &ReviewId, product: String) {
-    let request = request_for(state, id, product);
+fn run_job(state: &AppState, id: &ReviewId, product: String, source: &str) {
+    let request = request_for(state, id, product, source);
     let mut outcome = driver::run(&request, &JobProgress { state, id });
     if let (Ok(review), Ok(text)) = (&mut outcome, std::fs::read_to_string(state.store.review_dir(id).join(SKIPPED_FILE))) {
         for line in text.lines() {
@@ -460,14 +474,15 @@ fn run_job(state: &AppState, id: &ReviewId, product: String) {
             if let Err(e) = crate::fsutil::write_atomic(&state.store.review_dir(id).join("review.json"), json.as_bytes()) {
                 eprintln!("crosswalk serve: {e}");
             }
-            if let Err(e) = state.store.finish(id, &review) {
-                eprintln!("crosswalk serve: {e}");
-            }
-            if let Ok(mut cache) = state.reviews.lock() {
-                if cache.len() >= 8 {
-                    cache.clear();
+            let mut record = review;
+            record.compact(RECORD_NEIGHBOURS);
+            // The record first, then the row: a review is "done" only once its record can be served.
+            match state.store.save_record(id, &record).and_then(|()| state.store.finish(id, &record)) {
+                Ok(()) => {}
+                Err(e) => {
+                    eprintln!("crosswalk serve: {e}");
+                    let _ = state.store.fail(id, "the finished review could not be stored; see the server log");
                 }
-                cache.insert(id.to_string(), Arc::new(review));
             }
         }
         Err(e) => {
@@ -479,24 +494,19 @@ fn run_job(state: &AppState, id: &ReviewId, product: String) {
     }
 }
 
-/// A finished review: from memory, else recomputed from its stored documents (same catalog, same
-/// documents, so the same verdicts) with the recorded times.
+/// Passages kept around each cited or refused passage in a stored record (for the evidence viewer).
+const RECORD_NEIGHBOURS: usize = 3;
+
+/// A finished review, from its stored record (through the bounded cache), never recomputed.
 fn load_review(state: &AppState, row: &super::store::ReviewRow) -> Result<Arc<Review>, AppError> {
-    if let Some(r) = state.reviews.lock().ok().and_then(|c| c.get(row.id.as_str()).cloned()) {
-        return Ok(r);
-    }
-    let request = request_for(state, &row.id, row.product.clone());
-    let mut review = driver::run(&request, &driver::Quiet).map_err(internal)?;
-    review.started = row.started.clone();
-    review.finished = row.finished.clone();
-    let review = Arc::new(review);
-    if let Ok(mut cache) = state.reviews.lock() {
-        if cache.len() >= 8 {
-            cache.clear();
-        }
-        cache.insert(row.id.to_string(), review.clone());
-    }
-    Ok(review)
+    state.reviews.get_or_load(row.id.as_str(), || match state.store.load_record(&row.id) {
+        Ok(Some(r)) => Ok(r),
+        Ok(None) => Err(AppError(
+            StatusCode::CONFLICT,
+            "This review was stored by an earlier version of crosswalk without its record; review the documents again.".into(),
+        )),
+        Err(e) => Err(internal(e)),
+    })
 }
 
 fn row_of(state: &AppState, id: &str) -> Result<super::store::ReviewRow, AppError> {
@@ -662,6 +672,16 @@ pub(crate) async fn download(State(state): State<Arc<AppState>>, Path((id, forma
         "sarif" => (ReportFormat::Sarif, Detail::Full, "sarif", "application/sarif+json"),
         _ => return Err(not_found_error(&format!("Format {format}"))),
     };
+    // The JSON contract as it was written when the review finished (the record behind the other formats
+    // is compacted).
+    if fmt == ReportFormat::Json {
+        let bytes = std::fs::read(state.store.review_dir(&row.id).join("review.json")).map_err(internal)?;
+        return Response::builder()
+            .header(header::CONTENT_TYPE, mime)
+            .header(header::CONTENT_DISPOSITION, format!("attachment; filename=\"crosswalk-{}.{ext}\"", row.id))
+            .body(Body::from(bytes))
+            .map_err(internal);
+    }
     let state2 = state.clone();
     let review = tokio::task::spawn_blocking(move || {
         let r = load_review(&state2, &row)?;
@@ -697,9 +717,7 @@ pub(crate) async fn delete(
     if !state.store.delete(&id).map_err(internal)? {
         return Err(not_found_error(&format!("Review {id}")));
     }
-    if let Ok(mut cache) = state.reviews.lock() {
-        cache.remove(id.as_str());
-    }
+    state.reviews.remove(id.as_str());
     Ok(Redirect::to("/reviews").into_response())
 }
 

@@ -1,6 +1,7 @@
-//! Review history in SQLite (rusqlite, bundled SQLite) under the data directory: one row per review, the
-//! reviewed documents copied to `reviews/<id>/docs/` and the JSON report to `reviews/<id>/review.json`.
-//! Deleting a review removes both.
+//! Review history in SQLite (rusqlite, bundled SQLite) under the data directory: one row per review;
+//! uploaded documents in `reviews/<id>/docs/` (allowed folders are read in place, never copied), the JSON
+//! report in `reviews/<id>/review.json` and the finished review's record in `reviews/<id>/review.record.json`.
+//! Deleting a review removes its folder and row, never an allowed folder.
 
 use rusqlite::{Connection, params};
 use std::path::{Path, PathBuf};
@@ -56,6 +57,8 @@ pub struct ReviewRow {
     pub not_applicable: i64,
     pub started: String,
     pub finished: String,
+    /// The folder read in place, or empty for uploaded documents.
+    pub source: String,
 }
 
 pub struct Store {
@@ -95,6 +98,11 @@ impl Store {
                 finished TEXT NOT NULL DEFAULT ''
             );",
         )?;
+        // Added columns (databases made by earlier versions lack them).
+        let has_source: bool = conn.prepare("SELECT 1 FROM pragma_table_info('reviews') WHERE name = 'source'")?.exists([])?;
+        if !has_source {
+            conn.execute_batch("ALTER TABLE reviews ADD COLUMN source TEXT NOT NULL DEFAULT '';")?;
+        }
         let store = Store { conn: Mutex::new(conn), dir: dir.to_path_buf() };
         let interrupted = store.mark_interrupted()?;
         if interrupted > 0 {
@@ -113,12 +121,35 @@ impl Store {
         self.dir.join("reviews").join(id.as_str())
     }
 
-    pub fn insert(&self, id: &ReviewId, created: &str, label: &str, product: &str) -> Result<(), StoreError> {
+    /// A new running review; `source` is the folder read in place (an allowed folder), or empty for
+    /// documents uploaded into the review's own folder.
+    pub fn insert(&self, id: &ReviewId, created: &str, label: &str, product: &str, source: &str) -> Result<(), StoreError> {
         self.conn()?.execute(
-            "INSERT INTO reviews (id, created, label, product, status) VALUES (?1, ?2, ?3, ?4, 'running')",
-            params![id.as_str(), created, label, product],
+            "INSERT INTO reviews (id, created, label, product, status, source) VALUES (?1, ?2, ?3, ?4, 'running', ?5)",
+            params![id.as_str(), created, label, product, source],
         )?;
         Ok(())
+    }
+
+    /// Store a finished review as its record (compacted: the cited and refused passages and their
+    /// neighbours). Pages and downloads are rendered from it; it is never recomputed.
+    pub fn save_record(&self, id: &ReviewId, review: &crate::review::Review) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(review).map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
+        crate::fsutil::write_atomic(&self.review_dir(id).join(RECORD), &bytes)?;
+        Ok(())
+    }
+
+    /// The stored record of a finished review and its size in bytes, or `None` when there is none.
+    pub fn load_record(&self, id: &ReviewId) -> Result<Option<(crate::review::Review, u64)>, StoreError> {
+        let path = self.review_dir(id).join(RECORD);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let review =
+            serde_json::from_slice(&bytes).map_err(|e| StoreError::Io(std::io::Error::other(format!("{}: {e}", path.display()))))?;
+        Ok(Some((review, bytes.len() as u64)))
     }
 
     /// Run an interrupted or failed review again: back to `running`, its old message cleared.
@@ -197,8 +228,10 @@ impl Store {
 }
 
 /// The columns `row` reads, in its order.
-const SELECT: &str =
-    "SELECT id, created, label, product, status, message, files, met, partial, missing, not_applicable, started, finished FROM reviews";
+const SELECT: &str = "SELECT id, created, label, product, status, message, files, met, partial, missing, not_applicable, started, finished, source FROM reviews";
+
+/// The file holding a finished review's record, in its folder.
+const RECORD: &str = "review.record.json";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReviewRow> {
     let id: String = r.get(0)?;
@@ -218,6 +251,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReviewRow> {
         not_applicable: r.get(10)?,
         started: r.get(11)?,
         finished: r.get(12)?,
+        source: r.get(13)?,
     })
 }
 

@@ -142,23 +142,6 @@ pub fn unzip(archive: &Path, dest: &Path, limits: &Limits, budget: &mut Budget) 
     Ok(skipped)
 }
 
-/// Copy a folder the server was allowed to read (files only; links that leave it are not followed).
-pub fn copy_allowed(src: &Path, dest: &Path, limits: &Limits) -> Result<usize, UploadError> {
-    let (files, _) = crate::sources::walk(src).map_err(|e| UploadError::Io(e.to_string()))?;
-    let mut budget = Budget::default();
-    for f in &files {
-        budget.add(limits, &f.rel, f.bytes)?;
-        let target = dest.join(safe_relative(&f.rel).ok_or_else(|| UploadError::Escapes(f.rel.clone()))?);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| UploadError::Io(e.to_string()))?;
-        }
-        let mut input = std::fs::File::open(&f.abs).map_err(|e| UploadError::Io(e.to_string()))?.take(limits.max_file + 1);
-        let mut out = std::fs::File::create(&target).map_err(|e| UploadError::Io(e.to_string()))?;
-        std::io::copy(&mut input, &mut out).map_err(|e| UploadError::Io(e.to_string()))?;
-    }
-    Ok(files.len())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
