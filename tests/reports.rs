@@ -168,9 +168,9 @@ fn csv_matrix_matches_the_xlsx_header() {
     let c = tmp.path().join("m.csv");
     review_to("csv", &c, &[]);
     let text = std::fs::read_to_string(&c).expect("read");
-    assert!(
-        text.starts_with("Clause,Title,Verdict,Constraint,Constraint text,Status,Document,Document ID,Revision,Locator,Quote,Score\r\n")
-    );
+    assert!(text.starts_with(
+        "Clause,Title,Verdict,Constraint,Constraint text,Status,Document,Document ID,Revision,Locator,Quote,Score,Strength,Passage\r\n"
+    ));
     assert!(text.lines().count() > 200);
 }
 

@@ -52,6 +52,8 @@ pub(crate) fn is_negated(sentence: &str) -> bool {
         | (is|are|was|were)\s+not\s+involved\s+in\s+(the\s+)?(design|development|implementation|coding|writing)
         | (cannot|can\s*not|may\s+not|must\s+not|shall\s+not)\s+be\s+(merged|released|deployed|shipped|approved)\s+(without|until|unless)
         | (cannot|can\s*not|could\s+not)\s+be\s+(ruled\s+out|excluded)
+        | (is|are|was|were)\s+not\s+(compiled|included|present|reachable|used|enabled|exposed|affected|vulnerable|exploitable|shipped|loaded)
+        | not[_\s]affected | code[_\s]not[_\s](present|reachable)
         )\b",
     );
     // A purpose or result clause ("so that failures do not leak data", "to ensure that no secret is logged")
@@ -287,6 +289,7 @@ mod tests {
             "The consultants have not taken part in the design, development or operation of the product.",
             "A change cannot be merged without an approving review from a code owner.",
             "The tokens could not be decrypted by the testers.",
+            "CVE-2023-42366 affects busybox; analysis state not_affected, justification code_not_present. The awk applet is not compiled into the firmware.",
         ] {
             assert!(!is_negated(s), "{s}");
         }

@@ -24,6 +24,8 @@ pub(crate) struct EvView {
     pub(crate) path: String,
     pub(crate) locator: String,
     pub(crate) score: String,
+    pub(crate) strength: &'static str,
+    pub(crate) kind: &'static str,
 }
 
 pub(crate) struct ConsView {
@@ -106,6 +108,7 @@ struct Page {
     catalog_base: String,
     catalog_version: String,
     catalog_sha: String,
+    judged_by: String,
     page_header_left: String,
     page_header_right: String,
     files_total: usize,
@@ -280,6 +283,8 @@ pub(crate) fn clause_view(review: &Review, catalog: &Catalog, c: &crate::review:
                         path: review.documents[e.doc].path.clone(),
                         locator: review.locator(e.doc, Some(e.block)),
                         score: format!("{:.2}", e.score),
+                        strength: e.strength.as_str(),
+                        kind: e.kind.as_str(),
                     })
                     .collect(),
             })
@@ -358,6 +363,7 @@ pub fn render(review: &Review, catalog: &Catalog, detail: Detail) -> String {
         catalog_base: catalog.base_text.clone(),
         catalog_version: catalog.version.clone(),
         catalog_sha: review.catalog_sha256.chars().take(16).collect(),
+        judged_by: format!("{} · {}", review.model, review.judge),
         page_header_left: css_string(&format!("{} — {} review", review.product, catalog.title)),
         page_header_right: css_string(&format!(
             "{} · crosswalk {} · catalog {}",

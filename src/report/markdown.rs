@@ -58,6 +58,7 @@ pub fn render(review: &Review, catalog: &Catalog) -> String {
     let _ = writeln!(s, "| Reviewed folder | `{}` |", review.root.replace('`', "'"));
     let _ = writeln!(s, "| Review started / finished | {} / {} |", review.started, review.finished);
     let _ = writeln!(s, "| Tool | crosswalk {} |", env!("CARGO_PKG_VERSION"));
+    let _ = writeln!(s, "| Judged by | {} · {} |", esc(&review.model), esc(&review.judge));
     let _ = writeln!(
         s,
         "| Catalog | {} {} ({}), sha256 `{}` |\n",
@@ -148,11 +149,13 @@ pub fn render(review: &Review, catalog: &Catalog) -> String {
                     let d = &review.documents[e.doc];
                     let _ = writeln!(
                         s,
-                        "  - **{}** ({}), {}: “{}” _(score {:.2})_",
+                        "  - **{}** ({}), {}: “{}” _({} {}, score {:.2})_",
                         esc(&d.display_id()),
                         esc(&d.path),
                         esc(&review.locator(e.doc, Some(e.block))),
                         esc(review.quote(e)),
+                        e.strength.as_str(),
+                        e.kind.as_str(),
                         e.score
                     );
                 }
@@ -166,7 +169,7 @@ pub fn render(review: &Review, catalog: &Catalog) -> String {
                 let _ = writeln!(
                     s,
                     "- {} — {}, {}{}: {}",
-                    r.reason.as_str(),
+                    r.reason.explain_short(),
                     esc(&d.display_id()),
                     esc(&review.locator(r.doc, r.block)),
                     if q.is_empty() { String::new() } else { format!(" “{}”", esc(q)) },

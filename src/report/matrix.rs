@@ -25,6 +25,8 @@ fn matrix(review: &Review) -> (Row, Vec<Row>) {
         "Locator",
         "Quote",
         "Score",
+        "Strength",
+        "Passage",
     ];
     let mut rows = Vec::new();
     for c in &review.clauses {
@@ -39,7 +41,7 @@ fn matrix(review: &Review) -> (Row, Vec<Row>) {
             ];
             if k.evidence.is_empty() {
                 let mut r = base.clone();
-                r.extend(std::iter::repeat_n(String::new(), 6));
+                r.extend(std::iter::repeat_n(String::new(), 8));
                 rows.push(r);
             }
             for e in &k.evidence {
@@ -52,6 +54,8 @@ fn matrix(review: &Review) -> (Row, Vec<Row>) {
                     review.locator(e.doc, Some(e.block)),
                     review.quote(e).to_string(),
                     format!("{:.2}", e.score),
+                    e.strength.as_str().to_string(),
+                    e.kind.as_str().to_string(),
                 ]);
                 rows.push(r);
             }

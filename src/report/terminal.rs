@@ -19,7 +19,9 @@ pub fn render(review: &Review) -> String {
     );
     let _ = writeln!(
         s,
-        "Reviewed {}: {} files, {} read, {} skipped or unreadable\n",
+        "Judged by {} · {}\nReviewed {}: {} files, {} read, {} skipped or unreadable\n",
+        review.model,
+        review.judge,
         review.root,
         review.documents.len(),
         ok,
