@@ -41,6 +41,7 @@ fn review(root: &Path, jobs: usize) -> (usize, f64) {
         settings: Settings { product: "Bench".into(), ..Settings::default() },
         isolation: Isolation::child(PathBuf::from(env!("CARGO_BIN_EXE_crosswalk"))),
         jobs,
+        cache: None,
     };
     let start = Instant::now();
     let r = run(&request, &Quiet).expect("review");

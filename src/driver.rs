@@ -24,6 +24,8 @@ pub struct ReviewRequest {
     pub settings: Settings,
     pub isolation: isolate::Isolation,
     pub jobs: usize,
+    /// The extraction cache, when one is used (`--no-cache` turns it off).
+    pub cache: Option<std::sync::Arc<crate::extract::cache::Cache>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,9 +60,9 @@ fn now() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
-/// Read and extract one file through the worker pool. Never fails: problems become the document's status
-/// and reason.
-pub fn read_document(file: &SourceFile, pool: &isolate::Pool) -> Document {
+/// Read and extract one file through the worker pool (or take what the cache holds for its bytes). Never
+/// fails: problems become the document's status and reason.
+pub fn read_document(file: &SourceFile, pool: &isolate::Pool, cache: Option<&crate::extract::cache::Cache>) -> Document {
     let format = crate::extract::sniff(&file.rel, &[]);
     let mut doc = Document {
         path: file.rel.clone(),
@@ -80,7 +82,21 @@ pub fn read_document(file: &SourceFile, pool: &isolate::Pool) -> Document {
     let mut head = [0u8; 1024];
     let n = std::fs::File::open(&file.abs).and_then(|mut f| std::io::Read::read(&mut f, &mut head)).unwrap_or(0);
     doc.format = crate::extract::sniff(&file.rel, &head[..n]);
-    let (outcome, sha) = pool.extract(&file.abs, &file.rel, file.bytes);
+    let cached = cache.and_then(|c| {
+        let sha = crate::extract::cache::hash_file(&file.abs).ok()?;
+        let outcome = c.get(&sha, &file.rel);
+        Some((sha, outcome))
+    });
+    let (outcome, sha) = match cached {
+        Some((sha, Some(outcome))) => (outcome, Some(sha)),
+        _ => {
+            let (outcome, sha) = pool.extract(&file.abs, &file.rel, file.bytes);
+            if let (Some(c), Some(sha)) = (cache, &sha) {
+                c.put(sha, &file.rel, &outcome);
+            }
+            (outcome, sha)
+        }
+    };
     doc.sha256 = sha.unwrap_or_default();
     match outcome {
         Ok((format, extracted)) => {
@@ -131,7 +147,7 @@ pub fn read_all(request: &ReviewRequest, progress: &dyn Progress) -> Result<Read
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(file) = files.get(i) else { break };
-                    let doc = read_document(file, &pool);
+                    let doc = read_document(file, &pool, request.cache.as_deref());
                     progress.file_done(&file.rel);
                     if let Ok(mut r) = results.lock() {
                         r[i] = Some(doc);
@@ -163,12 +179,60 @@ pub fn judge_documents(
     }
     settings.root = request.root_display.clone();
     let engine = Engine { model, judge };
-    let mut review = evaluate_traced(&request.catalog, documents, &settings, &engine, trace);
+    // Evaluation is pure: an unchanged store, catalog, model, judge and configuration give the stored review.
+    let cache = request.cache.as_deref().filter(|_| trace.is_none());
+    let key = cache.map(|_| judged_key(&request.catalog, &documents, &settings, &engine));
+    let stored = cache.zip(key.as_deref()).and_then(|(c, k)| c.get_judged(k)).and_then(|b| serde_json::from_slice::<Review>(&b).ok());
+    let mut review = match stored {
+        Some(mut r) => {
+            r.documents = documents;
+            r
+        }
+        None => {
+            let mut r = evaluate_traced(&request.catalog, documents, &settings, &engine, trace);
+            if let (Some(c), Some(k)) = (cache, key.as_deref()) {
+                let documents = std::mem::take(&mut r.documents);
+                if let Ok(body) = serde_json::to_vec(&r) {
+                    c.put_judged(k, &body);
+                }
+                r.documents = documents;
+            }
+            r
+        }
+    };
     progress.finish();
     review.source_problems = problems;
     review.started = started;
     review.finished = now();
     Ok(review)
+}
+
+/// A digest of everything evaluation reads: this build, the catalog, the model, the judge, the settings and
+/// every extracted document (streamed into the hash, never held twice).
+fn judged_key(catalog: &Catalog, documents: &[Document], settings: &Settings, engine: &Engine<'_>) -> String {
+    use sha2::Digest as _;
+    struct HashWriter(sha2::Sha256);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut h = HashWriter(sha2::Sha256::new());
+    h.0.update(env!("CARGO_PKG_VERSION").as_bytes());
+    for part in [&catalog.sha256, &engine.model.sha256, &engine.judge.sha256] {
+        h.0.update(part.as_bytes());
+        h.0.update([0]);
+    }
+    h.0.update(format!("{settings:?}").as_bytes());
+    for d in documents {
+        let _ = serde_json::to_writer(&mut h, d);
+        h.0.update([0]);
+    }
+    crate::model::hex(&h.0.finalize())
 }
 
 /// Guess the product name when none is configured: the distinctive word most document titles share

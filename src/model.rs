@@ -295,7 +295,7 @@ impl RejectReason {
             RejectReason::Draft => "the document is a draft, not an approved, effective document",
             RejectReason::Superseded => "the document is superseded or withdrawn",
             RejectReason::Glossary => "the passage only defines a term; it does not describe an arrangement",
-            RejectReason::NameOnly => "the file name matches, but no passage in it addresses the clause",
+            RejectReason::NameOnly => "the file name matches, but no passage in it evidences the clause",
             RejectReason::NoText => "the file name matches, but the file has no readable text",
         }
     }

@@ -172,6 +172,11 @@ impl Review {
         }
     }
 
+    /// Documents read only in part (a size cap cut them): path and the reason, for coverage statements.
+    pub fn cut_documents(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.documents.iter().filter_map(|d| d.extracted.cut.as_deref().map(|why| (d.path.as_str(), why)))
+    }
+
     /// Count of refused passages by reason, over all clauses (distinct passages).
     pub fn refusals_by_reason(&self) -> BTreeMap<RejectReason, usize> {
         let mut seen = std::collections::BTreeSet::new();

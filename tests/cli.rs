@@ -56,6 +56,71 @@ fn corrupt_files_are_listed_and_the_review_goes_on() {
 }
 
 #[test]
+fn the_extraction_cache_is_reused_verified_and_never_stale() {
+    let docs = tempfile::tempdir().expect("tempdir");
+    let cache = tempfile::tempdir().expect("tempdir");
+    write(docs.path(), "WI-ENG-001.md", GOOD.as_bytes());
+    write(docs.path(), "notes.txt", b"Penetration testing is planned for next year.\n");
+    let dir = cache.path().to_str().expect("utf-8");
+    let strip = |mut v: Value| {
+        v["started"] = Value::Null;
+        v["finished"] = Value::Null;
+        v
+    };
+    let cold = strip(review_json(docs.path(), &["--cache-dir", dir]));
+    let db = cache.path().join("extract-v1.sqlite");
+    assert!(db.is_file(), "no cache file written");
+    let warm = strip(review_json(docs.path(), &["--cache-dir", dir]));
+    assert_eq!(cold, warm, "a warm review must equal the cold one");
+    let none = strip(review_json(docs.path(), &["--no-cache"]));
+    assert_eq!(cold, none, "the cache must not change a review");
+
+    // A changed document is read again: its new content is what the review sees.
+    write(docs.path(), "notes.txt", b"Static analysis is not yet performed on the gateway.\n");
+    let changed = review_json(docs.path(), &["--cache-dir", dir]);
+    let text: Vec<String> = changed["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .filter(|d| d["path"] == "notes.txt")
+        .map(|d| d["sha256"].as_str().unwrap_or("").to_string())
+        .collect();
+    let cold_sha: Vec<String> = cold["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .filter(|d| d["path"] == "notes.txt")
+        .map(|d| d["sha256"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_ne!(text, cold_sha, "the changed file must be hashed and read again");
+    let chars =
+        |v: &Value| v["documents"].as_array().expect("documents").iter().find(|d| d["path"] == "notes.txt").map(|d| d["chars"].clone());
+    assert_eq!(
+        chars(&changed),
+        Some(Value::from("Static analysis is not yet performed on the gateway.".len())),
+        "stale extraction served from the cache"
+    );
+    assert_ne!(chars(&changed), chars(&cold));
+
+    // A cache file that is not a database is set aside and rebuilt; the review is the same.
+    let _ = std::fs::remove_file(cache.path().join("extract-v1.sqlite-wal"));
+    let _ = std::fs::remove_file(cache.path().join("extract-v1.sqlite-shm"));
+    std::fs::write(&db, b"garbage, not SQLite").expect("corrupt");
+    let rebuilt = review_json(docs.path(), &["--cache-dir", dir]);
+    assert_eq!(strip(rebuilt), strip(changed));
+    assert!(cache.path().join("extract-v1.sqlite.corrupt").exists());
+
+    // A cache inside the reviewed folder is refused before anything is written there.
+    let before = snapshot(docs.path());
+    let inside = docs.path().join("cache");
+    let out = run(&["review", docs.path().to_str().expect("utf-8"), "--quiet", "--cache-dir", inside.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("inside the reviewed folder"), "{}", stderr(&out));
+    assert_eq!(stderr(&out).trim().lines().count(), 1, "{}", stderr(&out));
+    assert_eq!(snapshot(docs.path()), before, "the reviewed folder was written");
+}
+
+#[test]
 fn a_zip_bomb_is_refused_with_a_reason() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let mut buf = std::io::Cursor::new(Vec::new());

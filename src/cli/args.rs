@@ -72,6 +72,13 @@ pub(crate) struct ReviewArgs {
     /// Address space (MiB) one file's extraction process may use before it is stopped.
     #[arg(long, default_value_t = 2048, value_name = "MIB")]
     pub(crate) extract_memory: u64,
+    /// Keep what each file extracted to here, by content hash, so that unchanged files are not read again
+    /// (default: $CROSSWALK_CACHE_DIR, $XDG_CACHE_HOME/crosswalk or ~/.cache/crosswalk).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub(crate) cache_dir: Option<PathBuf>,
+    /// Read every file afresh and keep nothing.
+    #[arg(long)]
+    pub(crate) no_cache: bool,
 }
 
 #[derive(Args)]

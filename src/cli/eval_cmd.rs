@@ -33,8 +33,15 @@ fn load_pack(args: &EvalArgs, dir: &std::path::Path) -> anyhow::Result<Pack> {
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
     let settings =
         Settings { product: labels.product.clone().unwrap_or_default(), manufacturer: labels.manufacturer.clone(), ..Settings::default() };
-    let request =
-        ReviewRequest { root_display: root.display().to_string(), root, catalog, settings, isolation: Isolation::child(exe), jobs };
+    let request = ReviewRequest {
+        root_display: root.display().to_string(),
+        cache: super::review_cmd::open_cache(false, None, &root)?,
+        root,
+        catalog,
+        settings,
+        isolation: Isolation::child(exe),
+        jobs,
+    };
     let start = Instant::now();
     let read = driver::read_all(&request, &Quiet)?;
     Ok(Pack { name: labels.pack.clone(), labels, prefix, request, read, read_secs: start.elapsed().as_secs_f64() })

@@ -55,7 +55,8 @@ pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<i32> {
     isolation.timeout = Duration::from_secs(args.timeout.max(1));
     isolation.memory_bytes = args.extract_memory.max(1) << 20;
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
-    let request = ReviewRequest { root, root_display: args.path.display().to_string(), catalog, settings, isolation, jobs };
+    let cache = open_cache(args.no_cache, args.cache_dir.as_deref(), &root)?;
+    let request = ReviewRequest { root, root_display: args.path.display().to_string(), catalog, settings, isolation, jobs, cache };
     let show_bar = !args.quiet && std::io::stderr().is_terminal();
     let bar = super::progress::Bar::new();
     let progress: &dyn Progress = if show_bar { &bar } else { &Quiet };
@@ -98,5 +99,29 @@ fn gate(review: &crosswalk::review::Review, fail_on: Option<FailOn>) -> i32 {
         1
     } else {
         0
+    }
+}
+
+/// The extraction cache for a review of `root`: none with `--no-cache`; an explicit `--cache-dir` that
+/// cannot be used is an error; the default one that cannot be used is a warning (the review runs without).
+pub(crate) fn open_cache(
+    no_cache: bool,
+    dir: Option<&std::path::Path>,
+    root: &std::path::Path,
+) -> anyhow::Result<Option<std::sync::Arc<crosswalk::extract::cache::Cache>>> {
+    use crosswalk::extract::cache::{Cache, default_dir};
+    if no_cache {
+        return Ok(None);
+    }
+    match dir {
+        Some(dir) => Ok(Some(std::sync::Arc::new(Cache::open(dir, Some(root))?))),
+        None => match default_dir().map(|d| Cache::open(&d, Some(root))) {
+            Some(Ok(c)) => Ok(Some(std::sync::Arc::new(c))),
+            Some(Err(e)) => {
+                eprintln!("crosswalk: warning: {e}; reviewing without a cache");
+                Ok(None)
+            }
+            None => Ok(None),
+        },
     }
 }

@@ -240,14 +240,14 @@ fn evaluate_clause(
         return (result, vec![]);
     }
 
+    let scans = retrieve::Scans::default();
     let mut constraints = Vec::new();
     let mut rejected: Vec<Rejection> = Vec::new();
-    let mut touched_docs = BTreeSet::new();
     let mut traced = Vec::new();
     // Per document: its best accepted passage for this clause (constraint index, evidence).
     let mut best_of_doc: BTreeMap<usize, (usize, Evidence)> = BTreeMap::new();
     for (ci, constraint) in clause.constraints.iter().enumerate() {
-        let mut cands = retrieve::candidates(corpus, index, clause, constraint, engine);
+        let mut cands = retrieve::candidates(corpus, index, clause, constraint, engine, &scans);
         // The section about a practice saying it is not in place outranks passing mentions elsewhere ("the
         // test results are escalated to the PSIRT" does not evidence a penetration test the test section
         // says was not performed).
@@ -257,19 +257,6 @@ fn evaluate_clause(
         if dedicated_denial && !dedicated_support {
             for c in cands.iter_mut().filter(|c| !c.dedicated && c.refused.is_none()) {
                 c.refused = Some(RejectReason::Negated);
-            }
-        }
-        if std::env::var("CW_DEBUG").is_ok_and(|v| v == constraint.id) {
-            for c in &cands {
-                eprintln!(
-                    "{} {}:{} score {:.3} near {} refused {:?} f {:?}",
-                    constraint.id, c.doc, c.block, c.score, c.all_near, c.refused, c.features
-                );
-            }
-        }
-        for c in &cands {
-            if c.score >= threshold || c.all_near {
-                touched_docs.insert(c.doc);
             }
         }
         if want_trace {
@@ -361,12 +348,15 @@ fn evaluate_clause(
     }
     // Every document with an accepted passage is still listed among the clause's content matches.
     let mut content_matches: Vec<(usize, f64)> = best_of_doc.iter().map(|(doc, (_, e))| (*doc, e.score)).collect();
-    // Files that match by name but give nothing.
+    // Files that match by name but give nothing: no passage of theirs is cited, and no refusal already says
+    // why their content does not count.
+    let explained: BTreeSet<usize> =
+        constraints.iter().flat_map(|c| c.evidence.iter().map(|e| e.doc)).chain(rejected.iter().map(|r| r.doc)).collect();
     for &di in &file_matches {
         let doc = &corpus.docs[di];
         let reason = if doc.status != DocStatus::Ok || doc.extracted.chars() == 0 {
             Some(RejectReason::NoText)
-        } else if !touched_docs.contains(&di) {
+        } else if !explained.contains(&di) {
             // A draft or superseded document would not count even if its content matched: say so.
             Some(match doc.extracted.meta.state {
                 crate::model::DocState::Draft => RejectReason::Draft,

@@ -3,8 +3,8 @@
 //! reference list, definition, heading) and the document-level facts refusals need (glossary, unfilled
 //! template, subject). Computed once per review, on all cores; nothing here depends on a clause.
 
-use crate::index::concepts::{ConceptIndex, GroupHit};
-use crate::index::embed::{Model, Vector, cosine};
+use crate::index::concepts::{ConceptIndex, GroupSet};
+use crate::index::embed::{Model, Packed, Vector, cosine};
 use crate::model::{BlockKind, DocStatus, Document};
 use std::ops::Range;
 
@@ -40,24 +40,22 @@ impl PassageKind {
 
 /// Per passage.
 pub(crate) struct PassageInfo {
-    /// Concept hits in the passage text (byte ranges of the text).
-    pub(crate) hits: Vec<GroupHit>,
+    /// Groups matched in the passage text (where exactly is recomputed for candidates only).
+    pub(crate) groups: GroupSet,
     /// Groups matched in the table header or list lead-in (part of the passage, not quotable).
-    pub(crate) header_groups: Vec<u32>,
+    pub(crate) header_groups: std::sync::Arc<GroupSet>,
     /// Groups matched in the heading path.
-    pub(crate) context_groups: Vec<u32>,
-    pub(crate) embedding: Vector,
+    pub(crate) context_groups: std::sync::Arc<GroupSet>,
+    pub(crate) embedding: Packed,
     /// Embeddings of the passage's sentences, when it has several (prose only): evidence is often one
     /// sentence of a paragraph, and a paragraph's mean dilutes it.
-    pub(crate) sentence_embeddings: Vec<Vector>,
+    pub(crate) sentence_embeddings: Vec<Packed>,
     /// Embedding of the heading path and document title: what the section is about.
     pub(crate) context_embedding: usize,
     /// Index of the passage's section in `DocInfo::sections`.
     pub(crate) section: usize,
     pub(crate) kind: PassageKind,
     pub(crate) placeholder: bool,
-    /// Sentence ranges of the text.
-    pub(crate) sentences: Vec<Range<usize>>,
 }
 
 /// Per document.
@@ -65,7 +63,7 @@ pub(crate) struct DocInfo {
     pub(crate) glossary: bool,
     /// An unfilled template: several placeholder passages making a noticeable share of the document.
     pub(crate) template: bool,
-    pub(crate) title_groups: Vec<u32>,
+    pub(crate) title_groups: GroupSet,
     /// How strongly the document is about the product's software and its life cycle rather than another
     /// subject (hardware, purchasing, marketing, office IT): cosine margin against prototypes.
     pub(crate) subject: f32,
@@ -75,7 +73,7 @@ pub(crate) struct DocInfo {
     pub(crate) contexts: Vec<Vector>,
     /// Per section (passages sharing a heading path): every concept group matched in its passages' text,
     /// sorted. Evidence is often spread over a lead-in, a list and a table of one section.
-    pub(crate) sections: Vec<Vec<u32>>,
+    pub(crate) sections: Vec<GroupSet>,
 }
 
 pub(crate) struct Corpus<'a> {
@@ -138,13 +136,6 @@ fn is_abbreviation(before: &str) -> bool {
             | "rev"
             | "v"
     ) || (last.len() <= 2 && last.chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()))
-}
-
-fn groups_of(index: &ConceptIndex, text: &str) -> Vec<u32> {
-    let mut g: Vec<u32> = index.scan(text).into_iter().map(|h| h.group).collect();
-    g.sort_unstable();
-    g.dedup();
-    g
 }
 
 /// Headings of a reference or document list: passages under them name documents.
@@ -252,7 +243,15 @@ impl<'a> Corpus<'a> {
 }
 
 fn empty_info() -> DocInfo {
-    DocInfo { glossary: false, template: false, title_groups: vec![], subject: 0.0, passages: vec![], contexts: vec![], sections: vec![] }
+    DocInfo {
+        glossary: false,
+        template: false,
+        title_groups: GroupSet::default(),
+        subject: 0.0,
+        passages: vec![],
+        contexts: vec![],
+        sections: vec![],
+    }
 }
 
 fn doc_info(doc: &Document, concepts: &ConceptIndex, model: &Model, on: &[Vector], off: &[Vector]) -> DocInfo {
@@ -262,43 +261,47 @@ fn doc_info(doc: &Document, concepts: &ConceptIndex, model: &Model, on: &[Vector
     let title = doc.title();
     let glossary = super::refuse::is_glossary_heading(&title) || super::refuse::is_glossary_heading(&doc.path);
     let mut contexts: Vec<Vector> = Vec::new();
-    let mut sections: Vec<Vec<u32>> = Vec::new();
+    let mut sections: Vec<GroupSet> = Vec::new();
     let mut context_keys: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    let mut context_group_cache: std::collections::HashMap<&str, Vec<u32>> = std::collections::HashMap::new();
+    let mut context_group_cache: std::collections::HashMap<&str, std::sync::Arc<GroupSet>> = std::collections::HashMap::new();
+    let mut header_group_cache: std::collections::HashMap<&str, std::sync::Arc<GroupSet>> = std::collections::HashMap::new();
     let mut passages = Vec::with_capacity(doc.extracted.blocks.len());
     let mut doc_vec = vec![0f32; model.dims()];
     for block in &doc.extracted.blocks {
         let ctx = block.context.as_str();
         let context_embedding = *context_keys.entry(ctx).or_insert_with(|| {
             contexts.push(model.embed(&format!("{title}. {ctx}")));
-            sections.push(Vec::new());
+            sections.push(GroupSet::default());
             contexts.len() - 1
         });
-        let context_groups = context_group_cache.entry(ctx).or_insert_with(|| groups_of(concepts, ctx)).clone();
+        let context_groups = context_group_cache.entry(ctx).or_insert_with(|| concepts.groups(ctx).into()).clone();
+        let header_groups =
+            header_group_cache.entry(block.header.as_str()).or_insert_with(|| concepts.groups(&block.header).into()).clone();
         let chars = block.text.chars().count();
         let kind = kind_of(block, chars);
         let candidate = !matches!(block.kind, BlockKind::Heading | BlockKind::TableHeader);
         let sentences = sentences(&block.text);
-        let (hits, embedding) = if candidate {
+        let (groups, embedding) = if candidate {
             let embed_text = if block.header.is_empty() { block.text.clone() } else { format!("{} {}", block.header, block.text) };
-            (concepts.scan(&block.text), model.embed(&embed_text))
+            (concepts.groups(&block.text), model.embed(&embed_text))
         } else {
-            (Vec::new(), Vec::new())
+            (GroupSet::default(), Vec::new())
         };
         let sentence_embeddings = if candidate && sentences.len() > 1 && matches!(block.kind, BlockKind::Paragraph | BlockKind::ListItem) {
-            sentences.iter().map(|r| model.embed(&block.text[r.clone()])).collect()
+            sentences.iter().map(|r| Packed::pack(&model.embed(&block.text[r.clone()]))).collect()
         } else {
             Vec::new()
         };
         for (a, v) in doc_vec.iter_mut().zip(&embedding) {
             *a += v;
         }
+        let embedding = if embedding.is_empty() { Packed::default() } else { Packed::pack(&embedding) };
         if !placeholder_text(block) {
-            sections[context_embedding].extend(hits.iter().map(|h| h.group));
+            sections[context_embedding].union(&groups);
         }
         passages.push(PassageInfo {
-            hits,
-            header_groups: if block.header.is_empty() { vec![] } else { groups_of(concepts, &block.header) },
+            groups,
+            header_groups,
             context_groups,
             embedding,
             sentence_embeddings,
@@ -306,12 +309,7 @@ fn doc_info(doc: &Document, concepts: &ConceptIndex, model: &Model, on: &[Vector
             section: context_embedding,
             kind,
             placeholder: placeholder_text(block),
-            sentences,
         });
-    }
-    for s in &mut sections {
-        s.sort_unstable();
-        s.dedup();
     }
     let n = passages.len();
     let placeholders = passages.iter().filter(|p| p.placeholder).count();
@@ -319,7 +317,7 @@ fn doc_info(doc: &Document, concepts: &ConceptIndex, model: &Model, on: &[Vector
     crate::index::embed::normalise(&mut doc_vec);
     let best = |protos: &[Vector]| protos.iter().map(|p| cosine(p, &doc_vec)).fold(f32::MIN, f32::max);
     let subject = if n == 0 { 0.0 } else { best(on) - best(off) };
-    DocInfo { glossary, template, title_groups: groups_of(concepts, &title), subject, passages, contexts, sections }
+    DocInfo { glossary, template, title_groups: concepts.groups(&title), subject, passages, contexts, sections }
 }
 
 #[cfg(test)]

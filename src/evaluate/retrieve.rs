@@ -7,13 +7,18 @@ use super::judge::{self, Features, Measures};
 use super::passages::{Corpus, PassageKind};
 use super::refuse;
 use crate::catalog::{Clause, Constraint};
-use crate::index::embed::{Vector, cosine};
+use crate::index::concepts::GroupHit;
+use crate::index::embed::{Packed, Vector, cosine};
 use crate::model::{DocState, RejectReason};
 use std::collections::HashMap;
 use std::ops::Range;
 
-/// Passages taken from the semantic ranking per constraint, besides every lexical candidate.
+/// Passages taken from the semantic ranking per constraint, besides the lexical candidates.
 const SEMANTIC_TOP: usize = 24;
+/// Lexical candidates per constraint: at least this many of the best-matching passages …
+const LEXICAL_TOP: usize = 400;
+/// … and every passage matching all the constraint's groups, up to this many.
+const LEXICAL_FULL_MAX: usize = 2_000;
 /// Concepts of one constraint must meet within this many consecutive sentences of a prose passage.
 const MAX_SPAN_SENTENCES: usize = 3;
 /// Quotes longer than this are cut on a word boundary (they stay verbatim substrings).
@@ -37,14 +42,14 @@ impl Index {
                 }
                 citable.push((di, bi));
                 // A table row is read with its header, a list item with its lead-in: their groups count.
-                for g in p.hits.iter().map(|h| h.group).chain(p.header_groups.iter().copied()) {
+                for g in p.groups.iter().chain(p.header_groups.iter()) {
                     by_group.entry(g).or_default().push((di, bi));
                 }
                 // A placeholder under a heading on the constraint's topic is a candidate too, so that it can
                 // be reported as what it is.
                 if p.placeholder {
-                    for g in &p.context_groups {
-                        by_group.entry(*g).or_default().push((di, bi));
+                    for g in p.context_groups.iter() {
+                        by_group.entry(g).or_default().push((di, bi));
                     }
                 }
             }
@@ -81,20 +86,46 @@ struct Probe {
     question: Vector,
     examples: Vec<Vector>,
     counter: Vec<Vector>,
+    /// The vectors the ranking scans every passage with (the exemplars, or the text without them), packed.
+    rank: Vec<Packed>,
 }
 
 fn probe(constraint: &Constraint, engine: &Engine<'_>) -> Probe {
     let m = engine.model;
+    let text = m.embed(&constraint.text);
+    let examples: Vec<Vector> = constraint.examples.iter().map(|e| m.embed(e)).collect();
+    let rank = if examples.is_empty() { vec![Packed::pack(&text)] } else { examples.iter().map(|e| Packed::pack(e)).collect() };
     Probe {
-        text: m.embed(&constraint.text),
+        text,
         question: m.embed(&constraint.question),
-        examples: constraint.examples.iter().map(|e| m.embed(e)).collect(),
+        examples,
         counter: constraint.counter_examples.iter().map(|e| m.embed(e)).collect(),
+        rank,
     }
 }
 
-fn max_cos(v: &[f32], set: &[Vector]) -> f32 {
-    set.iter().map(|e| cosine(v, e)).fold(0.0, f32::max)
+fn max_cos(v: &Packed, set: &[Vector]) -> f32 {
+    set.iter().map(|e| v.cos(e)).fold(0.0, f32::max)
+}
+
+/// Concept positions and sentences of passages, recomputed on demand and kept while one clause is judged
+/// (its constraints share most candidates).
+#[derive(Default)]
+pub(crate) struct Scans(std::cell::RefCell<HashMap<(usize, usize), std::rc::Rc<Scan>>>);
+
+/// One passage's concept hits and sentence ranges.
+type Scan = (Vec<GroupHit>, Vec<Range<usize>>);
+
+impl Scans {
+    fn get(&self, corpus: &Corpus<'_>, di: usize, bi: usize) -> std::rc::Rc<Scan> {
+        if let Some(v) = self.0.borrow().get(&(di, bi)) {
+            return v.clone();
+        }
+        let text = &corpus.docs[di].extracted.blocks[bi].text;
+        let v = std::rc::Rc::new((corpus.concepts.scan(text), super::passages::sentences(text)));
+        self.0.borrow_mut().insert((di, bi), v.clone());
+        v
+    }
 }
 
 /// Every candidate for `constraint`, scored and checked.
@@ -104,20 +135,31 @@ pub(crate) fn candidates(
     clause: &Clause,
     constraint: &Constraint,
     engine: &Engine<'_>,
+    scans: &Scans,
 ) -> Vec<Candidate> {
     let groups: Vec<u32> = constraint.require.iter().filter_map(|g| corpus.concepts.id(g)).collect();
     let exclude = constraint.exclude.as_ref().and_then(|g| corpus.concepts.id(g));
     let probe = probe(constraint, engine);
-    // Lexical: any group of the constraint in the passage text.
-    let mut keys: Vec<(usize, usize)> = groups.iter().flat_map(|g| index.by_group.get(g).into_iter().flatten().copied()).collect();
+    // Lexical: passages where groups of the constraint match, those matching the most groups first; a
+    // bounded number, so that a store of thousands of similar rows costs no more than a few hundred.
+    let mut counts: HashMap<(usize, usize), u32> = HashMap::new();
+    for g in &groups {
+        for k in index.by_group.get(g).into_iter().flatten() {
+            *counts.entry(*k).or_default() += 1;
+        }
+    }
+    let mut lexical: Vec<((usize, usize), u32)> = counts.into_iter().collect();
+    lexical.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let full = lexical.iter().take_while(|(_, n)| *n as usize >= groups.len()).count();
+    lexical.truncate(full.clamp(LEXICAL_TOP, LEXICAL_FULL_MAX));
+    let mut keys: Vec<(usize, usize)> = lexical.into_iter().map(|(k, _)| k).collect();
     // Semantic: the passages closest to the exemplars (or, without exemplars, to the constraint text).
     let mut ranked: Vec<(f32, (usize, usize))> = index
         .citable
         .iter()
         .map(|&(d, b)| {
             let e = &corpus.passage(d, b).embedding;
-            let s = if probe.examples.is_empty() { cosine(e, &probe.text) } else { max_cos(e, &probe.examples) };
-            (s, (d, b))
+            (probe.rank.iter().map(|r| e.dot(r)).fold(0.0, f32::max), (d, b))
         })
         .collect();
     let top = SEMANTIC_TOP.min(ranked.len());
@@ -130,10 +172,10 @@ pub(crate) fn candidates(
     let mut out = Vec::with_capacity(keys.len());
     for (di, bi) in keys {
         let p = corpus.passage(di, bi);
-        if exclude.is_some_and(|x| p.hits.iter().any(|h| h.group == x)) {
+        if exclude.is_some_and(|x| p.groups.contains(x)) {
             continue;
         }
-        out.push(measure(corpus, clause, constraint, &groups, &probe, di, bi, engine));
+        out.push(measure(corpus, clause, constraint, &groups, &probe, (di, bi), engine, scans));
     }
     out
 }
@@ -186,35 +228,37 @@ fn measure(
     constraint: &Constraint,
     groups: &[u32],
     probe: &Probe,
-    di: usize,
-    bi: usize,
+    (di, bi): (usize, usize),
     engine: &Engine<'_>,
+    scans: &Scans,
 ) -> Candidate {
     let doc = &corpus.docs[di];
     let info = &corpus.info[di];
     let block = &doc.extracted.blocks[bi];
     let p = corpus.passage(di, bi);
-    let sents = &p.sentences;
+    // Positions and sentences are recomputed here, for candidates only.
+    let scan = scans.get(corpus, di, bi);
+    let (hits, sents) = (&scan.0, &scan.1);
     let sentence_of = |pos: usize| sents.iter().position(|s| s.start <= pos && pos < s.end.max(s.start + 1)).unwrap_or(0);
     let is_row = matches!(p.kind, PassageKind::TableRow | PassageKind::Record) || !block.header.is_empty();
     // Per group: the sentences where it matches in the text.
     let per_group: Vec<Vec<usize>> = groups
         .iter()
         .map(|g| {
-            let mut idx: Vec<usize> = p.hits.iter().filter(|h| h.group == *g).map(|h| sentence_of(h.start as usize)).collect();
+            let mut idx: Vec<usize> = hits.iter().filter(|h| h.group == *g).map(|h| sentence_of(h.start as usize)).collect();
             idx.dedup();
             idx
         })
         .collect();
     let in_text: Vec<bool> = per_group.iter().map(|v| !v.is_empty()).collect();
     let in_near: Vec<bool> =
-        groups.iter().zip(&in_text).map(|(g, t)| *t || p.header_groups.contains(g) || p.context_groups.contains(g)).collect();
-    let in_any: Vec<bool> = groups.iter().zip(&in_near).map(|(g, n)| *n || info.title_groups.contains(g)).collect();
+        groups.iter().zip(&in_text).map(|(g, t)| *t || p.header_groups.contains(*g) || p.context_groups.contains(*g)).collect();
+    let in_any: Vec<bool> = groups.iter().zip(&in_near).map(|(g, n)| *n || info.title_groups.contains(*g)).collect();
     let n = groups.len().max(1) as f32;
     let text_lists: Vec<Vec<usize>> = per_group.iter().filter(|v| !v.is_empty()).cloned().collect();
     let window = min_window(&text_lists);
     // Something must be stated in the passage itself: a match in its text, or in a table row's header.
-    let header_states = p.kind == PassageKind::TableRow && groups.iter().any(|g| p.header_groups.contains(g));
+    let header_states = p.kind == PassageKind::TableRow && groups.iter().any(|g| p.header_groups.contains(*g));
     let stated = !text_lists.is_empty() || header_states;
     let all_near = in_near.iter().all(|x| *x) && stated && (is_row || window.is_some_and(|(lo, hi)| hi - lo < MAX_SPAN_SENTENCES));
     let range = match (window, is_row) {
@@ -228,10 +272,10 @@ fn measure(
     let mut matched: Vec<String> = Vec::new();
     let mut distinct = std::collections::BTreeSet::new();
     for g in groups {
-        if let Some(h) = p.hits.iter().find(|h| h.group == *g) {
+        if let Some(h) = hits.iter().find(|h| h.group == *g) {
             matched.push(block.text.get(h.start as usize..h.end as usize).unwrap_or("").to_string());
         }
-        for h in p.hits.iter().filter(|h| h.group == *g) {
+        for h in hits.iter().filter(|h| h.group == *g) {
             distinct.insert(block.text.get(h.start as usize..h.end as usize).unwrap_or("").to_ascii_lowercase());
         }
     }
@@ -247,10 +291,10 @@ fn measure(
         all_in_scope: in_any.iter().all(|x| *x) && stated,
         in_section: {
             let sec = &info.sections[p.section];
-            groups.iter().zip(&in_near).filter(|(g, near)| **near || sec.binary_search(g).is_ok()).count() as f32 / n
+            groups.iter().zip(&in_near).filter(|(g, near)| **near || sec.contains(**g)).count() as f32 / n
         },
         lead_stated: in_text.first().copied().unwrap_or(false)
-            || (header_states && groups.first().is_some_and(|g| p.header_groups.contains(g))),
+            || (header_states && groups.first().is_some_and(|g| p.header_groups.contains(*g))),
         sim_constraint: closest(std::slice::from_ref(&probe.text)),
         sim_question: closest(std::slice::from_ref(&probe.question)),
         sim_examples: closest(&probe.examples),
@@ -279,7 +323,7 @@ fn measure(
         refuse::refuse(doc.extracted.meta.state, info.glossary, constraint.negation_is_content, &block.context, &block.text, &considered)
     };
     let on_topic = in_near.iter().any(|x| *x);
-    let dedicated = groups.first().is_some_and(|g| p.context_groups.contains(g)) && in_text.first().copied().unwrap_or(false);
+    let dedicated = groups.first().is_some_and(|g| p.context_groups.contains(*g)) && in_text.first().copied().unwrap_or(false);
     Candidate { on_topic, dedicated, doc: di, block: bi, range, score, features, all_near, kind: p.kind, matched, refused }
 }
 

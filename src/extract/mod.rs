@@ -3,6 +3,7 @@
 //! the file alone. Failures are one-line [`ExtractError`]s; `isolate` runs risky parsers in a child
 //! process so a panic, hang or memory blow-up in one file cannot stop a review.
 
+pub mod cache;
 mod html;
 pub mod isolate;
 mod markdown;

@@ -23,9 +23,118 @@ pub(crate) fn column_name(mut col: u32) -> String {
     String::from_utf8(s).unwrap_or_default()
 }
 
+/// The text of a streamed XLSX cell.
+fn cell_text(v: &calamine::DataRef<'_>) -> String {
+    use calamine::DataRef as D;
+    match v {
+        D::String(s) | D::DateTimeIso(s) | D::DurationIso(s) => s.clone(),
+        D::SharedString(s) => (*s).to_string(),
+        D::Int(i) => i.to_string(),
+        D::Float(f) => f.to_string(),
+        D::Bool(b) => b.to_string(),
+        D::DateTime(d) => d.to_string(),
+        D::Error(_) | D::Empty => String::new(),
+    }
+}
+
+/// XLSX read cell by cell (never a whole sheet in memory), stopping once the document caps are reached.
+fn xlsx_streamed(bytes: &[u8]) -> Result<Blocks, ExtractError> {
+    let unreadable = |e: calamine::XlsxError| ExtractError::Corrupt(format!("spreadsheet unreadable: {}", normalize(&e.to_string())));
+    let mut book: calamine::Xlsx<_> = calamine::Reader::new(Cursor::new(bytes)).map_err(unreadable)?;
+    let mut out = Blocks::default();
+    for name in book.sheet_names() {
+        let mut reader = book.worksheet_cells_reader(&name).map_err(unreadable)?;
+        let mut rows = RowStream::new(&mut out, &name);
+        let mut row: Option<(u32, Vec<(u32, String)>)> = None;
+        while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+            let (r, c) = cell.get_position();
+            let text = normalize(&cell_text(cell.get_value()));
+            if row.as_ref().is_some_and(|(cur, _)| *cur != r)
+                && let Some(done) = row.take()
+            {
+                rows.add(done);
+            }
+            if text.is_empty() {
+                continue;
+            }
+            row.get_or_insert_with(|| (r, Vec::new())).1.push((c, text));
+            if rows.full() {
+                break;
+            }
+        }
+        if let Some(done) = row.take() {
+            rows.add(done);
+        }
+        rows.finish();
+        if out.cut {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Rows fed one at a time: the first rows are held until the header row can be chosen.
+struct RowStream<'a> {
+    out: &'a mut Blocks,
+    sheet: String,
+    held: Vec<(u32, Vec<(u32, String)>)>,
+    header: Option<String>,
+}
+
+/// Rows looked at to choose a table's header row.
+const HEADER_WINDOW: usize = 60;
+
+impl<'a> RowStream<'a> {
+    fn new(out: &'a mut Blocks, sheet: &str) -> Self {
+        out.set_section(sheet);
+        RowStream { out, sheet: sheet.to_string(), held: Vec::new(), header: None }
+    }
+
+    fn full(&self) -> bool {
+        self.out.cut
+    }
+
+    fn add(&mut self, row: (u32, Vec<(u32, String)>)) {
+        if self.header.is_some() {
+            let header = self.header.clone().unwrap_or_default();
+            emit_row(self.out, &self.sheet, &row, &header);
+        } else {
+            self.held.push(row);
+            if self.held.len() >= HEADER_WINDOW {
+                self.flush_held();
+            }
+        }
+    }
+
+    fn flush_held(&mut self) {
+        let held = std::mem::take(&mut self.held);
+        let header = table_rows_in(self.out, &self.sheet, &held);
+        self.header = Some(header);
+    }
+
+    fn finish(mut self) {
+        if self.header.is_none() {
+            self.flush_held();
+        }
+    }
+}
+
+fn emit_row(out: &mut Blocks, sheet: &str, (r, cells): &(u32, Vec<(u32, String)>), header: &str) {
+    if cells.is_empty() {
+        return;
+    }
+    let text = cells.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(" | ");
+    let first_col = cells.first().map(|(c, _)| *c).unwrap_or(0);
+    let loc = Locator::Cell { sheet: sheet.to_string(), cell: format!("{}{}", column_name(first_col), r + 1) };
+    out.push(BlockKind::TableRow, &text, loc, header);
+}
+
 pub(crate) fn workbook(bytes: &[u8], zipped: bool) -> Result<Blocks, ExtractError> {
     if zipped {
         BoundedZip::open(bytes, "spreadsheet")?.check_all()?;
+        if BoundedZip::open(bytes, "spreadsheet")?.names().iter().any(|n| n == "xl/workbook.xml") {
+            return xlsx_streamed(bytes);
+        }
     }
     let mut book = open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| ExtractError::Corrupt(format!("spreadsheet unreadable: {}", normalize(&e.to_string()))))?;
@@ -76,28 +185,35 @@ pub(crate) fn csv(bytes: &[u8], sheet: &str) -> Blocks {
 
 /// Emit rows as passages; pick the header row (the first row as wide as the widest of the first rows).
 fn table_rows(out: &mut Blocks, sheet: &str, rows: &[(u32, Vec<(u32, String)>)]) {
-    let widest = rows.iter().take(60).map(|(_, c)| c.len()).max().unwrap_or(0);
+    out.set_section(sheet);
+    table_rows_in(out, sheet, rows);
+}
+
+/// [`table_rows`] within the current section; returns the header row chosen (or "").
+fn table_rows_in(out: &mut Blocks, sheet: &str, rows: &[(u32, Vec<(u32, String)>)]) -> String {
+    let widest = rows.iter().take(HEADER_WINDOW).map(|(_, c)| c.len()).max().unwrap_or(0);
     let header_idx = if widest >= 2 {
         rows.iter().position(|(_, c)| c.len() == widest && c.iter().all(|(_, v)| v.parse::<f64>().is_err()))
     } else {
         None
     };
     let mut header = String::new();
-    out.set_section(sheet);
-    for (i, (r, cells)) in rows.iter().enumerate() {
+    for (i, row) in rows.iter().enumerate() {
+        let (r, cells) = row;
         if cells.is_empty() {
             continue;
         }
-        let text = cells.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(" | ");
-        let first_col = cells.first().map(|(c, _)| *c).unwrap_or(0);
-        let loc = Locator::Cell { sheet: sheet.to_string(), cell: format!("{}{}", column_name(first_col), r + 1) };
         if Some(i) == header_idx {
+            let text = cells.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(" | ");
+            let first_col = cells.first().map(|(c, _)| *c).unwrap_or(0);
+            let loc = Locator::Cell { sheet: sheet.to_string(), cell: format!("{}{}", column_name(first_col), r + 1) };
             header = text.clone();
             out.push(BlockKind::TableHeader, &text, loc, "");
             continue;
         }
-        out.push(BlockKind::TableRow, &text, loc, &header);
+        emit_row(out, sheet, row, &header);
     }
+    header
 }
 
 fn sniff_delimiter(text: &str) -> char {

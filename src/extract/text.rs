@@ -75,9 +75,11 @@ pub(crate) struct Blocks {
 
 /// Most characters of text kept from one document (about 1,500 pages); the rest is not read, and the
 /// report says the document was cut. Keeps every extraction, and the review's memory, bounded.
-pub(crate) const MAX_DOCUMENT_CHARS: usize = 4_000_000;
+pub(crate) const MAX_DOCUMENT_CHARS: usize = 3_000_000;
+/// Longest passage: longer runs of text are split at spaces.
+pub(crate) const MAX_BLOCK_BYTES: usize = 6_000;
 /// Most passages kept from one document.
-pub(crate) const MAX_DOCUMENT_BLOCKS: usize = 60_000;
+pub(crate) const MAX_DOCUMENT_BLOCKS: usize = 25_000;
 
 /// Separates the headings of a section path in `Block::context`.
 pub(crate) const PATH_SEPARATOR: &str = " › ";
@@ -126,6 +128,41 @@ impl Blocks {
     /// (or "" for prose).
     pub(crate) fn push(&mut self, kind: BlockKind, text: &str, locator: Locator, header: &str) {
         let text = normalize(text);
+        if text.len() > MAX_BLOCK_BYTES {
+            // A "paragraph" of megabytes (a file without blank lines, one endless line) is read as passages
+            // of reasonable length, cut at spaces: nobody cites a page-long quote, and judgment is per passage.
+            let header = normalize(header);
+            let mut rest = text.as_str();
+            while !rest.is_empty() {
+                let mut end = rest.len().min(MAX_BLOCK_BYTES);
+                while !rest.is_char_boundary(end) {
+                    end -= 1;
+                }
+                if end < rest.len()
+                    && let Some(space) = rest[..end].rfind(' ')
+                    && space > MAX_BLOCK_BYTES / 2
+                {
+                    end = space;
+                }
+                let piece = rest[..end].trim();
+                rest = &rest[end..];
+                if piece.is_empty() {
+                    continue;
+                }
+                if self.full(piece.len()) {
+                    return;
+                }
+                self.blocks.push(Block {
+                    kind,
+                    locator: locator.clone(),
+                    context: self.context.clone(),
+                    header: header.clone(),
+                    text: piece.to_string(),
+                    guidance: false,
+                });
+            }
+            return;
+        }
         if text.is_empty() || self.full(text.len()) {
             return;
         }
@@ -281,12 +318,18 @@ mod tests {
     #[test]
     fn documents_are_capped() {
         let mut b = Blocks::default();
-        let para = "x".repeat(1_000_000);
+        let para = "word ".repeat(200_000);
         for _ in 0..10 {
             b.push(BlockKind::Paragraph, &para, Locator::Line { line: 1 }, "");
         }
-        assert_eq!(b.blocks.len(), 4);
+        assert!(
+            b.blocks.len() >= MAX_DOCUMENT_CHARS / MAX_BLOCK_BYTES * 9 / 10 && b.blocks.iter().all(|x| x.text.len() <= MAX_BLOCK_BYTES),
+            "{}",
+            b.blocks.len()
+        );
         assert!(b.cut);
+        let kept: usize = b.blocks.iter().map(|x| x.text.len()).sum();
+        assert!(kept <= MAX_DOCUMENT_CHARS);
     }
 
     #[test]

@@ -19,6 +19,52 @@ pub struct GroupHit {
     pub end: u32,
 }
 
+/// A set of concept groups, as bits: what a passage, heading or title matches, in a few machine words
+/// whatever the text (positions are recomputed for the few passages that become candidates).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupSet(Vec<u64>);
+
+impl GroupSet {
+    pub fn insert(&mut self, g: u32) {
+        let (w, b) = ((g / 64) as usize, g % 64);
+        if self.0.len() <= w {
+            self.0.resize(w + 1, 0);
+        }
+        self.0[w] |= 1 << b;
+    }
+
+    pub fn contains(&self, g: u32) -> bool {
+        self.0.get((g / 64) as usize).is_some_and(|w| w & (1 << (g % 64)) != 0)
+    }
+
+    pub fn union(&mut self, other: &GroupSet) {
+        if self.0.len() < other.0.len() {
+            self.0.resize(other.0.len(), 0);
+        }
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a |= b;
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.0.iter().enumerate().flat_map(|(w, bits)| (0..64).filter(move |b| bits & (1u64 << b) != 0).map(move |b| (w * 64) as u32 + b))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|w| *w == 0)
+    }
+}
+
+impl FromIterator<u32> for GroupSet {
+    fn from_iter<I: IntoIterator<Item = u32>>(iter: I) -> Self {
+        let mut s = GroupSet::default();
+        for g in iter {
+            s.insert(g);
+        }
+        s
+    }
+}
+
 /// One literal of the automaton and what a hit of it means.
 #[derive(Debug, Clone)]
 struct Literal {
@@ -176,6 +222,11 @@ impl ConceptIndex {
 
     pub fn is_empty(&self) -> bool {
         self.groups == 0
+    }
+
+    /// The groups matching anywhere in `text`.
+    pub fn groups(&self, text: &str) -> GroupSet {
+        self.scan(text).into_iter().map(|h| h.group).collect()
     }
 
     /// Every hit of every group in `text`, in text order (one automaton pass).

@@ -115,6 +115,8 @@ struct Page {
     files_read: usize,
     clause_count: usize,
     skipped: Vec<(String, String)>,
+    /// Documents read in part: path, reason.
+    cut: Vec<(String, String)>,
     limits: &'static str,
     notice: String,
     met: usize,
@@ -381,6 +383,7 @@ pub fn render(review: &Review, catalog: &Catalog, detail: Detail) -> String {
             .map(|d| (d.path.clone(), d.reason.clone().unwrap_or_default()))
             .chain(review.source_problems.iter().map(|p| (p.path.clone(), p.reason.clone())))
             .collect(),
+        cut: review.cut_documents().map(|(p, why)| (p.to_string(), why.to_string())).collect(),
         limits: super::LIMITS,
         notice: catalog.notice.clone(),
         met: s.met,

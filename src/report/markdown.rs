@@ -87,6 +87,13 @@ pub fn render(review: &Review, catalog: &Catalog) -> String {
     for p in &review.source_problems {
         let _ = writeln!(s, "- {}", esc(&p.to_string()));
     }
+    let mut cut = review.cut_documents().peekable();
+    if cut.peek().is_some() {
+        let _ = writeln!(s, "\nRead in part (the rest was not evaluated):\n");
+        for (path, why) in cut {
+            let _ = writeln!(s, "- `{}` — {}", path.replace('`', "'"), esc(why));
+        }
+    }
     let _ = writeln!(s, "\n{}\n", super::LIMITS);
     if !catalog.notice.is_empty() {
         let _ = writeln!(s, "_{}_\n", esc(&catalog.notice));

@@ -27,6 +27,9 @@ pub fn render(review: &Review) -> String {
         ok,
         review.documents.len() - ok
     );
+    for (path, why) in review.cut_documents() {
+        let _ = writeln!(s, "Read in part: {} — {}", super::printable(path), why);
+    }
     let _ = writeln!(s, "{:<8} {:<15} {:>7}  Title", "Clause", "Verdict", "Covered");
     for c in &review.clauses {
         let covered = c.constraints.iter().filter(|k| k.covered).count();

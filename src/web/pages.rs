@@ -415,13 +415,26 @@ fn request_for(state: &AppState, id: &ReviewId, product: String, source: &str) -
         Some(dir) => (dir.clone(), dir.display().to_string()),
         None => (state.store.review_dir(id).join("docs"), "uploaded documents".to_string()),
     };
+    // The server's extraction cache lives in its data directory (never in an allowed folder).
+    let cache = crosswalk_cache(&state.config.data_dir.join("cache"), &root);
     ReviewRequest {
         root_display: shown,
+        cache,
         root,
         catalog: (*state.catalog).clone(),
         settings: Settings { product, ..Settings::default() },
         isolation: Isolation::child(state.config.exe.clone()),
         jobs: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+    }
+}
+
+fn crosswalk_cache(dir: &std::path::Path, root: &std::path::Path) -> Option<Arc<crate::extract::cache::Cache>> {
+    match crate::extract::cache::Cache::open(dir, Some(root)) {
+        Ok(c) => Some(Arc::new(c)),
+        Err(e) => {
+            eprintln!("crosswalk: warning: {e}; reviewing without a cache");
+            None
+        }
     }
 }
 

@@ -1,11 +1,17 @@
 //! Helpers shared by the integration tests: the built binary, the team's shared folder, temp packs.
 #![allow(dead_code)]
 
+pub(crate) mod proctree;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The binary, with its extraction cache in a folder of this test process (each test run starts cold and
+/// never touches the user's cache).
 pub(crate) fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_crosswalk"));
+    c.env("CROSSWALK_CACHE_DIR", std::env::temp_dir().join(format!("crosswalk-test-cache-{}", std::process::id())));
+    c
 }
 
 pub(crate) fn run(args: &[&str]) -> Output {
