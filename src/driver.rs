@@ -236,7 +236,7 @@ fn judged_key(catalog: &Catalog, documents: &[Document], settings: &Settings, en
 }
 
 /// Guess the product name when none is configured: the distinctive word most document titles share
-/// ("DialyConnect Security Architecture", "DialyConnect Release Record" → DialyConnect).
+/// ("InfuSync Security Architecture", "InfuSync Release Record" → InfuSync).
 pub fn infer_product(documents: &[Document]) -> Option<String> {
     const GENERIC: &[&str] = &[
         "security",
