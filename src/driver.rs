@@ -211,28 +211,19 @@ pub fn judge_documents(
 /// every extracted document (streamed into the hash, never held twice).
 fn judged_key(catalog: &Catalog, documents: &[Document], settings: &Settings, engine: &Engine<'_>) -> String {
     use sha2::Digest as _;
-    struct HashWriter(sha2::Sha256);
-    impl std::io::Write for HashWriter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.update(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut h = HashWriter(sha2::Sha256::new());
-    h.0.update(env!("CARGO_PKG_VERSION").as_bytes());
+    let mut h = sha2::Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
     for part in [&catalog.sha256, &engine.model.sha256, &engine.judge.sha256] {
-        h.0.update(part.as_bytes());
-        h.0.update([0]);
+        h.update(part.as_bytes());
+        h.update([0]);
     }
-    h.0.update(format!("{settings:?}").as_bytes());
+    h.update(format!("{settings:?}").as_bytes());
     for d in documents {
+        // The hasher is an `io::Write`: the document is serialised straight into it.
         let _ = serde_json::to_writer(&mut h, d);
-        h.0.update([0]);
+        h.update([0]);
     }
-    crate::model::hex(&h.0.finalize())
+    crate::model::hex(&h.finalize())
 }
 
 /// Guess the product name when none is configured: the distinctive word most document titles share

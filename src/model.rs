@@ -306,6 +306,12 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Lower-case hex SHA-256 of bytes.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex(&sha2::Sha256::digest(bytes))
+}
+
 /// 16 random bytes from the OS, hex-encoded (ids, CSRF tokens, temporary names).
 pub(crate) fn random_hex() -> String {
     use std::io::Read;

@@ -194,7 +194,6 @@ impl Judge {
             Some(toml::Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
             _ => vec![],
         };
-        use sha2::Digest as _;
         Ok(Judge {
             name: table.get("name").and_then(|v| v.as_str()).unwrap_or("judge").to_string(),
             weights,
@@ -202,7 +201,7 @@ impl Judge {
             strong: get_f("strong")?,
             moderate: get_f("moderate")?,
             fitted_on,
-            sha256: crate::model::hex(&sha2::Sha256::digest(text.as_bytes())),
+            sha256: crate::model::sha256_hex(text.as_bytes()),
         })
     }
 

@@ -19,7 +19,7 @@
 
 use super::ExtractError;
 use super::isolate::Outcome;
-use crate::model::hex;
+use crate::model::{hex, sha256_hex};
 use rusqlite::{Connection, OptionalExtension as _, params};
 use sha2::{Digest as _, Sha256};
 use std::path::{Path, PathBuf};
@@ -102,7 +102,7 @@ impl Cache {
             .optional()
             .ok()
             .flatten()?;
-        if hex(&Sha256::digest(&body)) != body_sha {
+        if sha256_hex(&body) != body_sha {
             let _ = conn.execute("DELETE FROM judged WHERE key = ?1", params![key]);
             return None;
         }
@@ -111,7 +111,7 @@ impl Cache {
 
     /// Keep a judged review; only the most recent few are kept.
     pub fn put_judged(&self, key: &str, body: &[u8]) {
-        let body_sha = hex(&Sha256::digest(body));
+        let body_sha = sha256_hex(body);
         if let Ok(conn) = self.conn.lock() {
             let _ = conn.execute(
                 "INSERT OR REPLACE INTO judged (key, body, body_sha256, stored) VALUES (?1, ?2, ?3, (SELECT coalesce(max(stored), 0) + 1 FROM judged))",
@@ -134,7 +134,7 @@ impl Cache {
             .ok()
             .flatten();
         let (body, body_sha) = row?;
-        let intact = hex(&Sha256::digest(&body)) == body_sha;
+        let intact = sha256_hex(&body) == body_sha;
         let outcome = if intact { serde_json::from_slice::<Outcome>(&body).ok() } else { None };
         if outcome.is_none() {
             let _ =
@@ -149,7 +149,7 @@ impl Cache {
             return;
         }
         let Ok(body) = serde_json::to_vec(outcome) else { return };
-        let body_sha = hex(&Sha256::digest(&body));
+        let body_sha = sha256_hex(&body);
         if let Ok(conn) = self.conn.lock() {
             let _ = conn.execute(
                 "INSERT OR REPLACE INTO extracted (sha256, name, version, body, body_sha256) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -207,16 +207,8 @@ fn open_db(path: &Path) -> rusqlite::Result<Connection> {
 
 /// SHA-256 of a file, streamed.
 pub fn hash_file(path: &Path) -> std::io::Result<String> {
-    let mut f = std::fs::File::open(path)?;
     let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = std::io::Read::read(&mut f, &mut buf)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
+    std::io::copy(&mut std::fs::File::open(path)?, &mut h)?;
     Ok(hex(&h.finalize()))
 }
 

@@ -38,11 +38,6 @@ pub struct Model {
     unk: u32,
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest as _;
-    crate::model::hex(&sha2::Sha256::digest(bytes))
-}
-
 fn meta_value(key: &str) -> Option<String> {
     let table: toml::Table = toml::from_str(META).ok()?;
     match table.get(key)? {
@@ -55,12 +50,12 @@ fn meta_value(key: &str) -> Option<String> {
 impl Model {
     fn load() -> Result<Model, ModelError> {
         let expected = meta_value("vectors-sha256").ok_or_else(|| ModelError::Format("MODEL.toml lacks vectors-sha256".into()))?;
-        let got = sha256_hex(VECTORS);
+        let got = crate::model::sha256_hex(VECTORS);
         if got != expected {
             return Err(ModelError::Checksum { what: "vectors.bin", got, expected });
         }
         let expected = meta_value("vocab-sha256").ok_or_else(|| ModelError::Format("MODEL.toml lacks vocab-sha256".into()))?;
-        let got = sha256_hex(VOCAB.as_bytes());
+        let got = crate::model::sha256_hex(VOCAB.as_bytes());
         if got != expected {
             return Err(ModelError::Checksum { what: "vocab.txt", got, expected });
         }
@@ -199,7 +194,7 @@ impl Packed {
 
     /// Cosine with a unit `f32` vector.
     pub fn cos(&self, other: &[f32]) -> f32 {
-        self.scale * dot_lanes(self.values.iter().map(|a| f32::from(*a)), other)
+        self.scale * self.values.iter().zip(other).map(|(a, b)| f32::from(*a) * b).sum::<f32>()
     }
 }
 
@@ -213,31 +208,7 @@ pub fn normalise(v: &mut [f32]) {
 
 /// Cosine of two unit vectors.
 pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    dot_lanes(a.iter().copied(), b)
-}
-
-/// A dot product summed in eight fixed lanes, then the lanes in order: the same result on every machine
-/// (a fixed order of additions), and a shape the compiler turns into SIMD. This is the inner loop of the
-/// semantic ranking (every passage against every constraint's exemplars).
-fn dot_lanes(a: impl Iterator<Item = f32>, b: &[f32]) -> f32 {
-    const L: usize = 8;
-    let mut acc = [0f32; L];
-    let mut a = a;
-    let mut chunks = b.chunks_exact(L);
-    for chunk in &mut chunks {
-        let mut x = [0f32; L];
-        for (slot, v) in x.iter_mut().zip(&mut a) {
-            *slot = v;
-        }
-        for i in 0..L {
-            acc[i] += x[i] * chunk[i];
-        }
-    }
-    let mut tail = 0f32;
-    for (v, y) in a.zip(chunks.remainder()) {
-        tail += v * y;
-    }
-    acc.iter().sum::<f32>() + tail
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 fn is_punct(c: char) -> bool {
