@@ -35,7 +35,8 @@ fn peak_rss_kib() -> u64 {
 fn review(root: &Path, jobs: usize) -> (usize, f64) {
     let catalog = load_builtin("iec-81001-5-1").expect("catalog");
     let request = ReviewRequest {
-        root: root.to_path_buf(),
+        source: crosswalk::sources::Spec::Folder(root.to_path_buf()),
+        drive: None,
         root_display: root.display().to_string(),
         catalog,
         settings: Settings { product: "Bench".into(), ..Settings::default() },

@@ -20,12 +20,18 @@ pub struct EvidenceChange {
     /// "SOP-012 rev 14" style name.
     pub name: String,
     pub change: &'static str,
+    /// The document's revision at its source before → after ("revision 40 → 41", "commit 1a2b → 3c4d"),
+    /// when both reviews name one and they differ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revisions: Option<String>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
 pub struct DocumentChange {
     pub path: String,
     pub change: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revisions: Option<String>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -56,6 +62,22 @@ fn name(doc: Option<&&Value>, path: &str) -> String {
         Some(r) => format!("{id} rev {r}"),
         None => id.to_string(),
     }
+}
+
+/// The revision of a document at its source (`origin` in the report): a git commit or a Drive revision.
+fn source_revision(d: &Value) -> Option<(&'static str, String)> {
+    let o = &d["origin"];
+    match o["kind"].as_str()? {
+        "git" => o["commit"].as_str().map(|c| ("commit", c.chars().take(12).collect())),
+        "gdrive" => o["revision"].as_str().or_else(|| o["modified"].as_str()).map(|r| ("revision", r.to_string())),
+        _ => None,
+    }
+}
+
+/// "revision 40 → 41" when both sides name a source revision and they differ.
+fn revisions(old: Option<&&Value>, new: Option<&&Value>) -> Option<String> {
+    let (a, b) = (source_revision(old?)?, source_revision(new?)?);
+    (a.1 != b.1).then(|| format!("{} {} → {}", a.0, a.1, b.1))
 }
 
 fn cited(clause: &Value) -> BTreeSet<String> {
@@ -110,6 +132,7 @@ pub fn diff(old: &Value, new: &Value, old_name: &str, new_name: &str) -> Result<
                 name: name(old_docs.get(lost), lost),
                 document: lost.clone(),
                 change: "lost",
+                revisions: revisions(old_docs.get(lost), new_docs.get(lost)),
             });
         }
         for gained in after.difference(&before) {
@@ -118,19 +141,22 @@ pub fn diff(old: &Value, new: &Value, old_name: &str, new_name: &str) -> Result<
                 name: name(new_docs.get(gained), gained),
                 document: gained.clone(),
                 change: "gained",
+                revisions: revisions(old_docs.get(gained), new_docs.get(gained)),
             });
         }
     }
     let mut documents = Vec::new();
     for (path, d) in &new_docs {
         match old_docs.get(path) {
-            None => documents.push(DocumentChange { path: path.clone(), change: "added" }),
-            Some(o) if o["sha256"] != d["sha256"] => documents.push(DocumentChange { path: path.clone(), change: "changed" }),
+            None => documents.push(DocumentChange { path: path.clone(), change: "added", revisions: None }),
+            Some(o) if o["sha256"] != d["sha256"] => {
+                documents.push(DocumentChange { path: path.clone(), change: "changed", revisions: revisions(Some(o), Some(d)) })
+            }
             _ => {}
         }
     }
     for path in old_docs.keys().filter(|p| !new_docs.contains_key(*p)) {
-        documents.push(DocumentChange { path: path.clone(), change: "removed" });
+        documents.push(DocumentChange { path: path.clone(), change: "removed", revisions: None });
     }
     Ok(Diff { schema: "crosswalk.diff/1", old: old_name.into(), new: new_name.into(), verdicts, evidence, documents })
 }
@@ -158,13 +184,21 @@ impl Diff {
             let _ = writeln!(s, "\nEvidence:");
             for e in &self.evidence {
                 let verb = if e.change == "lost" { "no longer evidences" } else { "now evidences" };
-                let _ = writeln!(s, "  {} {verb} {}", e.name, e.clause);
+                match &e.revisions {
+                    Some(r) => writeln!(s, "  {}: {r}, {verb} {}", e.name, e.clause),
+                    None => writeln!(s, "  {} {verb} {}", e.name, e.clause),
+                }
+                .ok();
             }
         }
         if !self.documents.is_empty() {
             let _ = writeln!(s, "\nDocuments:");
             for d in &self.documents {
-                let _ = writeln!(s, "  {}: {}", d.change, d.path);
+                match &d.revisions {
+                    Some(r) => writeln!(s, "  {}: {} ({r})", d.change, d.path),
+                    None => writeln!(s, "  {}: {}", d.change, d.path),
+                }
+                .ok();
             }
         }
         s

@@ -7,8 +7,7 @@ use crate::evaluate::{Engine, Judge, Settings, evaluate_traced};
 use crate::extract::{ExtractError, isolate};
 use crate::model::{DocStatus, Document, Extracted, Format};
 use crate::review::Review;
-use crate::sources::{SourceFile, walk};
-use std::path::PathBuf;
+use crate::sources::{Source, SourceFile, Spec};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -17,7 +16,10 @@ pub const MAX_FILE_BYTES: u64 = 256 << 20;
 
 /// A resolved review request: everything checked and loaded.
 pub struct ReviewRequest {
-    pub root: PathBuf,
+    /// Where the documents are: a folder, a zip, a git repository at a revision, a Drive folder.
+    pub source: Spec,
+    /// The Drive API client, for a Drive source.
+    pub drive: Option<crate::sources::gdrive::Client>,
     /// As the user gave it, for the report.
     pub root_display: String,
     pub catalog: Catalog,
@@ -31,7 +33,7 @@ pub struct ReviewRequest {
 #[derive(Debug, thiserror::Error)]
 pub enum DriverError {
     #[error(transparent)]
-    Walk(#[from] crate::sources::WalkError),
+    Source(#[from] crate::sources::SourceError),
     #[error(transparent)]
     Model(#[from] &'static crate::index::embed::ModelError),
     #[error(transparent)]
@@ -62,7 +64,12 @@ fn now() -> String {
 
 /// Read and extract one file through the worker pool (or take what the cache holds for its bytes). Never
 /// fails: problems become the document's status and reason.
-pub fn read_document(file: &SourceFile, pool: &isolate::Pool, cache: Option<&crate::extract::cache::Cache>) -> Document {
+pub fn read_document(
+    file: &SourceFile,
+    source: &dyn Source,
+    pool: &isolate::Pool,
+    cache: Option<&crate::extract::cache::Cache>,
+) -> Document {
     let format = crate::extract::sniff(&file.rel, &[]);
     let mut doc = Document {
         path: file.rel.clone(),
@@ -72,11 +79,47 @@ pub fn read_document(file: &SourceFile, pool: &isolate::Pool, cache: Option<&cra
         status: DocStatus::Ok,
         reason: None,
         extracted: Extracted::default(),
+        origin: file.origin.clone(),
     };
     if file.bytes > MAX_FILE_BYTES {
         doc.status = DocStatus::Skipped;
         doc.reason = Some(format!("too large: {} bytes (limit {MAX_FILE_BYTES})", file.bytes));
         return doc;
+    }
+    // A file known by an immutable revision (git blob, Drive revision) that was read before is neither
+    // fetched nor hashed: the cache names its bytes.
+    let known = cache.zip(file.revision_key.as_deref()).and_then(|(c, k)| {
+        let (sha, bytes) = c.get_revision(k)?;
+        Some((c.get(&sha, &file.rel)?, sha, bytes))
+    });
+    if let Some((outcome, sha, bytes)) = known {
+        doc.bytes = bytes;
+        doc.sha256 = sha;
+        settle(&mut doc, file, outcome);
+        return doc;
+    }
+    if let Err(reason) = source.fetch(file) {
+        doc.status = DocStatus::Error;
+        doc.reason = Some(reason);
+        doc.extracted.meta = crate::extract::meta_from_name(&file.rel);
+        return doc;
+    }
+    read_fetched(&mut doc, file, pool, cache);
+    if file.revision_key.is_some() {
+        // Staged bytes (a blob, a download) are not kept once read.
+        let _ = std::fs::remove_file(&file.abs);
+    }
+    doc
+}
+
+/// Extract a file whose bytes are at `file.abs`.
+fn read_fetched(doc: &mut Document, file: &SourceFile, pool: &isolate::Pool, cache: Option<&crate::extract::cache::Cache>) {
+    let on_disk = std::fs::metadata(&file.abs).map(|m| m.len()).unwrap_or(file.bytes);
+    doc.bytes = on_disk;
+    if on_disk > MAX_FILE_BYTES {
+        doc.status = DocStatus::Skipped;
+        doc.reason = Some(format!("too large: {on_disk} bytes (limit {MAX_FILE_BYTES})"));
+        return;
     }
     // The first bytes tell the format of a file without an extension (a PDF); the worker reads the rest.
     let mut head = [0u8; 1024];
@@ -90,14 +133,22 @@ pub fn read_document(file: &SourceFile, pool: &isolate::Pool, cache: Option<&cra
     let (outcome, sha) = match cached {
         Some((sha, Some(outcome))) => (outcome, Some(sha)),
         _ => {
-            let (outcome, sha) = pool.extract(&file.abs, &file.rel, file.bytes);
+            let (outcome, sha) = pool.extract(&file.abs, &file.rel, on_disk);
             if let (Some(c), Some(sha)) = (cache, &sha) {
                 c.put(sha, &file.rel, &outcome);
             }
             (outcome, sha)
         }
     };
+    if let (Some(c), Some(k), Some(sha)) = (cache, file.revision_key.as_deref(), &sha) {
+        c.put_revision(k, sha, on_disk);
+    }
     doc.sha256 = sha.unwrap_or_default();
+    settle(doc, file, outcome);
+}
+
+/// Put an extraction outcome on the document: its text, or its status and one-line reason.
+fn settle(doc: &mut Document, file: &SourceFile, outcome: isolate::Outcome) {
     match outcome {
         Ok((format, extracted)) => {
             doc.format = format;
@@ -113,7 +164,6 @@ pub fn read_document(file: &SourceFile, pool: &isolate::Pool, cache: Option<&cra
             doc.extracted.meta = crate::extract::meta_from_name(&file.rel);
         }
     }
-    doc
 }
 
 /// Run a review.
@@ -127,13 +177,15 @@ pub fn run(request: &ReviewRequest, progress: &dyn Progress) -> Result<Review, D
 pub struct ReadDocuments {
     pub documents: Vec<Document>,
     pub problems: Vec<crate::sources::SourceProblem>,
+    pub source: crate::sources::SourceInfo,
     pub started: String,
 }
 
 /// List the sources and extract every file.
 pub fn read_all(request: &ReviewRequest, progress: &dyn Progress) -> Result<ReadDocuments, DriverError> {
     let started = now();
-    let (mut files, problems) = walk(&request.root)?;
+    let source = request.source.open(request.drive.as_ref())?;
+    let (mut files, problems) = source.list()?;
     // The review configuration is not a document of the product.
     files.retain(|f| f.rel != "crosswalk.toml");
     progress.start(files.len());
@@ -147,7 +199,7 @@ pub fn read_all(request: &ReviewRequest, progress: &dyn Progress) -> Result<Read
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(file) = files.get(i) else { break };
-                    let doc = read_document(file, &pool, request.cache.as_deref());
+                    let doc = read_document(file, source.as_ref(), &pool, request.cache.as_deref());
                     progress.file_done(&file.rel);
                     if let Ok(mut r) = results.lock() {
                         r[i] = Some(doc);
@@ -157,7 +209,7 @@ pub fn read_all(request: &ReviewRequest, progress: &dyn Progress) -> Result<Read
         }
     });
     let documents: Vec<Document> = results.into_inner().unwrap_or_default().into_iter().flatten().collect();
-    Ok(ReadDocuments { documents, problems, started })
+    Ok(ReadDocuments { documents, problems, source: source.info(), started })
 }
 
 /// Judge read documents with `judge`, recording the judge's candidates into `trace` when given
@@ -171,7 +223,7 @@ pub fn judge_documents(
 ) -> Result<Review, DriverError> {
     let model = crate::index::embed::Model::get()?;
     progress.evaluating();
-    let ReadDocuments { documents, problems, started } = read;
+    let ReadDocuments { documents, problems, source, started } = read;
     let mut settings = request.settings.clone();
     if settings.product.trim().is_empty() {
         settings.product = infer_product(&documents).unwrap_or_else(|| "the product".to_string());
@@ -202,6 +254,7 @@ pub fn judge_documents(
     };
     progress.finish();
     review.source_problems = problems;
+    review.source = source;
     review.started = started;
     review.finished = now();
     Ok(review)

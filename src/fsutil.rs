@@ -51,29 +51,18 @@ pub struct OutputFile {
 }
 
 impl OutputFile {
-    pub fn prepare(output: &Path, root: &Path) -> Result<OutputFile, OutputError> {
+    /// `root` is the local source (folder, archive, repository); a Drive source has none.
+    pub fn prepare(output: &Path, root: Option<&Path>) -> Result<OutputFile, OutputError> {
         let shown = output.display().to_string();
         let parent = match output.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
         let parent = parent.canonicalize().map_err(|_| OutputError::NoFolder { path: shown.clone() })?;
-        let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-        let root_shown = root.display().to_string();
         let name = output.file_name().ok_or_else(|| OutputError::NoFolder { path: shown.clone() })?;
         let target = parent.join(name);
-        if root.is_dir() && target.starts_with(&root) {
-            return Err(OutputError::InsideRoot { path: shown, root: root_shown });
-        }
-        if let Ok(meta) = std::fs::symlink_metadata(&target)
-            && meta.file_type().is_symlink()
-            && let Ok(real) = target.canonicalize()
-            && (real.starts_with(&root) || same_file(&real, &root))
-        {
-            return Err(OutputError::LinkIntoRoot { path: shown, target: real.display().to_string() });
-        }
-        if same_file(&target, &root) {
-            return Err(OutputError::IsReviewed { path: shown });
+        if let Some(root) = root {
+            check_outside(&target, root, &shown)?;
         }
         let tmp = temp_beside(&target);
         let file = std::fs::OpenOptions::new()
@@ -83,7 +72,30 @@ impl OutputFile {
             .map_err(|source| OutputError::Io { path: shown.clone(), source })?;
         Ok(OutputFile { target, tmp, file: Some(file) })
     }
+}
 
+/// Refuse a destination inside `root`, a link into it, or the reviewed file itself.
+fn check_outside(target: &Path, root: &Path, shown: &str) -> Result<(), OutputError> {
+    let shown = shown.to_string();
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let root_shown = root.display().to_string();
+    if root.is_dir() && target.starts_with(&root) {
+        return Err(OutputError::InsideRoot { path: shown, root: root_shown });
+    }
+    if let Ok(meta) = std::fs::symlink_metadata(target)
+        && meta.file_type().is_symlink()
+        && let Ok(real) = target.canonicalize()
+        && (real.starts_with(&root) || same_file(&real, &root))
+    {
+        return Err(OutputError::LinkIntoRoot { path: shown, target: real.display().to_string() });
+    }
+    if same_file(target, &root) {
+        return Err(OutputError::IsReviewed { path: shown });
+    }
+    Ok(())
+}
+
+impl OutputFile {
     /// Write the report and put it in place.
     pub fn commit(mut self, bytes: &[u8]) -> Result<PathBuf, OutputError> {
         let shown = self.target.display().to_string();
@@ -133,25 +145,25 @@ mod tests {
         let doc = root.join("a.md");
         std::fs::write(&doc, "# A").expect("write");
         // The reviewed file itself, as the root.
-        assert!(matches!(OutputFile::prepare(&doc, &doc), Err(OutputError::IsReviewed { .. })));
+        assert!(matches!(OutputFile::prepare(&doc, Some(&doc)), Err(OutputError::IsReviewed { .. })));
         // Inside the reviewed folder.
-        assert!(matches!(OutputFile::prepare(&root.join("r.json"), &root), Err(OutputError::InsideRoot { .. })));
+        assert!(matches!(OutputFile::prepare(&root.join("r.json"), Some(&root)), Err(OutputError::InsideRoot { .. })));
         // A link outside the folder that points at a reviewed document.
         #[cfg(unix)]
         {
             let link = tmp.path().join("out.json");
             std::os::unix::fs::symlink(&doc, &link).expect("link");
-            assert!(matches!(OutputFile::prepare(&link, &root), Err(OutputError::LinkIntoRoot { .. })));
-            assert!(matches!(OutputFile::prepare(&link, &doc), Err(OutputError::LinkIntoRoot { .. })));
+            assert!(matches!(OutputFile::prepare(&link, Some(&root)), Err(OutputError::LinkIntoRoot { .. })));
+            assert!(matches!(OutputFile::prepare(&link, Some(&doc)), Err(OutputError::LinkIntoRoot { .. })));
         }
         // A folder that does not exist is reported before any work.
-        assert!(matches!(OutputFile::prepare(&tmp.path().join("nope/r.json"), &root), Err(OutputError::NoFolder { .. })));
-        let out = OutputFile::prepare(&tmp.path().join("r.json"), &root).expect("prepare");
+        assert!(matches!(OutputFile::prepare(&tmp.path().join("nope/r.json"), Some(&root)), Err(OutputError::NoFolder { .. })));
+        let out = OutputFile::prepare(&tmp.path().join("r.json"), Some(&root)).expect("prepare");
         let written = out.commit(b"{}").expect("commit");
         assert_eq!(std::fs::read(written).expect("read"), b"{}");
         assert_eq!(std::fs::read_to_string(&doc).expect("doc"), "# A");
         // No temporary file is left behind, written or abandoned.
-        drop(OutputFile::prepare(&tmp.path().join("s.json"), &root).expect("prepare"));
+        drop(OutputFile::prepare(&tmp.path().join("s.json"), Some(&root)).expect("prepare"));
         let names: Vec<String> =
             std::fs::read_dir(tmp.path()).expect("ls").flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
         assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");

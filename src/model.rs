@@ -199,6 +199,63 @@ pub struct Document {
     /// One line for skipped and error documents.
     pub reason: Option<String>,
     pub extracted: Extracted,
+    /// Where the bytes came from (folder, archive entry, git blob at a commit, Drive revision).
+    #[serde(default)]
+    pub origin: Origin,
+}
+
+/// Where a document's bytes came from, so that a citation names the revision an auditor can retrieve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Origin {
+    /// A file of a local folder: its path and sha256 (on the document) identify it.
+    #[default]
+    Folder,
+    /// An entry of a local zip archive.
+    Zip { archive: String, entry: String },
+    /// A blob of a git repository at a commit, read from the object store.
+    Git { commit: String, blob: String, path: String },
+    /// A Google Drive file at a revision (`headRevisionId` for stored files, the version number for Google
+    /// Docs, Sheets and Slides, which are exported).
+    Gdrive {
+        file_id: String,
+        revision: Option<String>,
+        modified: Option<String>,
+        link: Option<String>,
+        /// The format a Google-native file was exported to (`docx`, `xlsx`, `pptx`).
+        exported_as: Option<String>,
+    },
+}
+
+impl Origin {
+    /// The revision in a word or two for a citation ("commit 1a2b3c4d", "Drive revision 41"), or `None` for a
+    /// plain folder or archive (the sha256 identifies those).
+    pub fn revision_label(&self) -> Option<String> {
+        match self {
+            Origin::Folder | Origin::Zip { .. } => None,
+            Origin::Git { commit, .. } => Some(format!("commit {}", &commit[..commit.len().min(12)])),
+            Origin::Gdrive { revision: Some(r), .. } => Some(format!("Drive revision {r}")),
+            Origin::Gdrive { modified: Some(m), .. } => Some(format!("Drive, modified {m}")),
+            Origin::Gdrive { .. } => Some("Drive".to_string()),
+        }
+    }
+
+    /// The full revision identifier (commit id, Drive revision), for machines.
+    pub fn revision(&self) -> Option<&str> {
+        match self {
+            Origin::Git { commit, .. } => Some(commit),
+            Origin::Gdrive { revision, .. } => revision.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// A web link to the document at its source, when it has one (only `https:` links are kept).
+    pub fn link(&self) -> Option<&str> {
+        match self {
+            Origin::Gdrive { link: Some(l), .. } if l.starts_with("https://") => Some(l),
+            _ => None,
+        }
+    }
 }
 
 impl Document {

@@ -105,6 +105,9 @@ pub struct Review {
     /// FDA "cyber device" as declared in the configuration.
     pub cyber_device: Option<bool>,
     pub root: String,
+    /// What was reviewed: a folder, an archive, a repository at a commit, a Drive folder.
+    #[serde(default)]
+    pub source: crate::sources::SourceInfo,
     pub started: String,
     pub finished: String,
     pub documents: Vec<Document>,
@@ -117,6 +120,12 @@ pub struct Review {
 }
 
 impl Review {
+    /// What was reviewed, in one line for a report (the source, else the root as given).
+    pub fn source_line(&self) -> String {
+        let line = self.source.describe();
+        if line.is_empty() { self.root.clone() } else { line }
+    }
+
     pub fn block(&self, doc: usize, block: usize) -> Option<&Block> {
         self.documents.get(doc)?.extracted.blocks.get(block)
     }

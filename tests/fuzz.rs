@@ -328,3 +328,73 @@ fn upload_names_stay_relative() {
         }
     }
 }
+
+/// What Drive and the browser send back are untrusted bytes too: a `files.list` page (JSON from the network)
+/// and the request line that reaches the OAuth loopback port (any local process or page can send one). Mutated
+/// real-shaped inputs must never panic, and no line without our `state` may yield a code.
+#[test]
+fn drive_pages_and_loopback_requests_survive_mutation() {
+    use crosswalk::sources::gdrive::{Page, auth};
+    let seed: u64 = std::env::var("CROSSWALK_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_c0de);
+    let secs: u64 = std::env::var("CROSSWALK_FUZZ_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(6);
+    let page = Target {
+        name: "drive-page",
+        file: "page.json",
+        exts: &[],
+        tokens: &[
+            "{",
+            "}",
+            "[",
+            "]",
+            "\"files\":",
+            "\"nextPageToken\":",
+            "\"shortcutDetails\":{\"targetId\":",
+            "null",
+            "\\u0000",
+            "1e999",
+            "\"size\":\"-1\"",
+        ],
+        zipped: false,
+    };
+    let seeds: Vec<Vec<u8>> = vec![
+        br#"{"files":[{"id":"1a","name":"SOP-012 Code Review.docx","mimeType":"application/vnd.google-apps.document","version":"41","modifiedTime":"2026-11-28T10:00:00.000Z","webViewLink":"https://drive.google.com/file/d/1a/view","trashed":false}],"nextPageToken":"p3"}"#.to_vec(),
+        br#"{"files":[{"id":"2b","name":"scan.pdf","mimeType":"application/pdf","size":"48211","headRevisionId":"0B9x","md5Checksum":"d41d8cd98f00b204e9800998ecf8427e"},{"id":"3c","name":"Loop","mimeType":"application/vnd.google-apps.shortcut","shortcutDetails":{"targetId":"2b"}}]}"#.to_vec(),
+        br#"{"error":{"code":429,"message":"Rate limit exceeded","errors":[{"reason":"rateLimitExceeded"}]}}"#.to_vec(),
+    ];
+    let line = Target {
+        name: "oauth-line",
+        file: "line.txt",
+        exts: &[],
+        tokens: &["?", "&", "=", "state=", "code=", "error=", "%00", "%", "+", " HTTP/1.1", "\r\n", "state=s3cret&state=x"],
+        zipped: false,
+    };
+    let lines: Vec<Vec<u8>> = vec![
+        b"GET /?state=s3cret&code=4/0Ab-x&scope=https://www.googleapis.com/auth/drive.readonly HTTP/1.1\r\n".to_vec(),
+        b"GET /?state=s3cret&error=access_denied HTTP/1.1\r\n".to_vec(),
+        b"GET /favicon.ico HTTP/1.1\r\n".to_vec(),
+    ];
+    let mut rng = Rng(seed ^ 0xd71e);
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut rounds = 0u64;
+    while Instant::now() < deadline {
+        let (base, other) = (&seeds[rng.below(seeds.len())], &seeds[rng.below(seeds.len())]);
+        let mut d = base.clone();
+        mutate_bytes(&mut rng, &mut d, &page, other);
+        let _ = Page::parse(&d).map(|p| p.len());
+        let (base, other) = (&lines[rng.below(lines.len())], &lines[rng.below(lines.len())]);
+        let mut l = base.clone();
+        mutate_bytes(&mut rng, &mut l, &line, other);
+        let text = String::from_utf8_lossy(&l);
+        if let auth::Redirect::Code(_) = auth::read_redirect(&text, "s3cret") {
+            let query = text.split_whitespace().nth(1).and_then(|t| t.split_once('?')).map(|q| q.1).unwrap_or("");
+            assert!(
+                form_urlencoded::parse(query.as_bytes()).any(|(k, v)| k == "state" && v == "s3cret"),
+                "a code without our state: {text:?}"
+            );
+        }
+        assert!(matches!(auth::read_redirect(&text, ""), auth::Redirect::Other), "an empty state never matches");
+        rounds += 1;
+    }
+    println!("fuzz drive-page + oauth-line seed {seed:#x}: {rounds} mutated pairs in {secs} s");
+    assert!(rounds > 100);
+}

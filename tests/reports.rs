@@ -169,7 +169,7 @@ fn csv_matrix_matches_the_xlsx_header() {
     review_to("csv", &c, &[]);
     let text = std::fs::read_to_string(&c).expect("read");
     assert!(text.starts_with(
-        "Clause,Title,Verdict,Constraint,Constraint text,Status,Document,Document ID,Revision,Locator,Quote,Score,Strength,Passage\r\n"
+        "Clause,Title,Verdict,Constraint,Constraint text,Status,Document,Document ID,Revision,Locator,Quote,Score,Strength,Passage,Source revision\r\n"
     ));
     assert!(text.lines().count() > 200);
 }

@@ -44,6 +44,7 @@ fn document(text: &str) -> Document {
         status: DocStatus::Ok,
         reason: None,
         extracted,
+        origin: Default::default(),
     }
 }
 

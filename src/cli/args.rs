@@ -27,6 +27,8 @@ pub(crate) enum Command {
     Diff(DiffArgs),
     /// Score a review of a labelled pack (a folder with labels.toml) against its labels.
     Eval(EvalArgs),
+    /// Authorise read-only Google Drive access, show it, or revoke it.
+    Auth(AuthArgs),
     /// Internal: extract one file in a contained child process.
     #[command(name = "__extract", hide = true)]
     Extract(ExtractArgs),
@@ -37,8 +39,17 @@ pub(crate) enum Command {
 
 #[derive(Args)]
 pub(crate) struct ReviewArgs {
-    /// The folder (or single file) holding the documentation.
-    pub(crate) path: PathBuf,
+    /// What to review: a folder (or one file), an archive (`delivery.zip`), a git repository at a revision
+    /// (`repo@v3.2`, or `repo --rev v3.2`), or a Google Drive folder (`gdrive://FOLDER_ID`,
+    /// `gdrive://drive/SHARED_DRIVE_ID`).
+    pub(crate) path: String,
+    /// The commit, tag or branch of a git repository to review (read from the object store, no checkout).
+    #[arg(long, value_name = "REV")]
+    pub(crate) rev: Option<String>,
+    /// A Google service-account key (JSON) for Drive, instead of the token stored by `crosswalk auth gdrive`
+    /// (or set CROSSWALK_GDRIVE_SERVICE_ACCOUNT).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) gdrive_service_account: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "terminal")]
     pub(crate) format: ReportFormat,
@@ -79,6 +90,37 @@ pub(crate) struct ReviewArgs {
     /// Read every file afresh and keep nothing.
     #[arg(long)]
     pub(crate) no_cache: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct AuthArgs {
+    #[command(subcommand)]
+    pub(crate) command: AuthCommand,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum AuthCommand {
+    /// Sign in to Google in the browser and keep a read-only Drive token (scope drive.readonly) in your
+    /// configuration folder, readable by you only. Uses your own OAuth client (a "Desktop app" client id
+    /// from the Google Cloud console).
+    Gdrive {
+        /// The client file downloaded from the Google Cloud console (client_secret_….json).
+        #[arg(long, value_name = "FILE", conflicts_with = "client_id")]
+        client_file: Option<PathBuf>,
+        /// The OAuth client id (instead of --client-file).
+        #[arg(long, value_name = "ID", env = "CROSSWALK_GDRIVE_CLIENT_ID")]
+        client_id: Option<String>,
+        /// The OAuth client secret that goes with --client-id, if the client has one.
+        #[arg(long, value_name = "SECRET", env = "CROSSWALK_GDRIVE_CLIENT_SECRET", hide_env_values = true)]
+        client_secret: Option<String>,
+        /// Minutes to wait for the browser.
+        #[arg(long, default_value_t = 5)]
+        wait: u64,
+    },
+    /// Say whether Drive is authorised, for which client and scope (never the token).
+    Status,
+    /// Revoke the Drive grant at Google and delete the stored token.
+    Revoke,
 }
 
 #[derive(Args)]

@@ -35,8 +35,9 @@ fn load_pack(args: &EvalArgs, dir: &std::path::Path) -> anyhow::Result<Pack> {
         Settings { product: labels.product.clone().unwrap_or_default(), manufacturer: labels.manufacturer.clone(), ..Settings::default() };
     let request = ReviewRequest {
         root_display: root.display().to_string(),
-        cache: super::review_cmd::open_cache(false, None, &root)?,
-        root,
+        cache: super::review_cmd::open_cache(false, None, Some(&root))?,
+        source: crosswalk::sources::Spec::Folder(root),
+        drive: None,
         catalog,
         settings,
         isolation: Isolation::child(exe),
@@ -50,7 +51,12 @@ fn load_pack(args: &EvalArgs, dir: &std::path::Path) -> anyhow::Result<Pack> {
 /// Review a pack with `judge` (documents already read) and score it.
 fn score_with(pack: &Pack, judge: &Judge, trace: Option<&mut Trace>) -> anyhow::Result<(Score, f64)> {
     let start = Instant::now();
-    let read = ReadDocuments { documents: pack.read.documents.clone(), problems: pack.read.problems.clone(), started: String::new() };
+    let read = ReadDocuments {
+        documents: pack.read.documents.clone(),
+        problems: pack.read.problems.clone(),
+        source: pack.read.source.clone(),
+        started: String::new(),
+    };
     let review = driver::judge_documents(&pack.request, read, judge, trace, &Quiet)?;
     Ok((score(&review, &pack.labels, &pack.prefix), start.elapsed().as_secs_f64()))
 }

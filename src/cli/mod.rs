@@ -2,6 +2,7 @@
 //! calls the library. Errors are one line on stderr and exit code 2.
 
 mod args;
+mod auth_cmd;
 mod catalog_cmd;
 mod diff_cmd;
 mod eval_cmd;
@@ -20,6 +21,7 @@ pub(crate) fn main() -> i32 {
         args::Command::Eval(a) => eval_cmd::run(a),
         args::Command::Diff(a) => diff_cmd::run(a),
         args::Command::Serve(a) => serve_cmd::run(a),
+        args::Command::Auth(a) => auth_cmd::run(a),
         args::Command::ExtractWorker(a) => Ok(crosswalk::extract::isolate::worker_main(a.memory)),
         args::Command::Extract(a) => {
             Ok(crosswalk::extract::isolate::child_main(&a.path, &a.name, a.memory, std::time::Duration::from_millis(a.timeout_ms)))

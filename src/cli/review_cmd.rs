@@ -6,14 +6,26 @@ use crosswalk::config::ReviewConfig;
 use crosswalk::driver::{self, Progress, Quiet, ReviewRequest};
 use crosswalk::evaluate::Settings;
 use crosswalk::extract::isolate::Isolation;
+use crosswalk::sources::Spec;
 use std::io::IsTerminal as _;
 use std::time::Duration;
 
 pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<i32> {
-    let root = args.path.canonicalize().with_context(|| format!("{}: cannot open", args.path.display()))?;
+    let spec = Spec::parse(&args.path, args.rev.as_deref())?;
+    // A local source must exist; its canonical path is where nothing may be written.
+    let root = match spec.local_root() {
+        Some(p) => Some(p.canonicalize().with_context(|| format!("{}: cannot open", p.display()))?),
+        None => None,
+    };
+    let spec = match (spec, &root) {
+        (Spec::Folder(_), Some(r)) => Spec::Folder(r.clone()),
+        (Spec::Zip(_), Some(r)) => Spec::Zip(r.clone()),
+        (Spec::Git { rev, .. }, Some(r)) => Spec::Git { repo: r.clone(), rev },
+        (other, _) => other,
+    };
     let config_path = match &args.config {
         Some(p) => Some(p.clone()),
-        None => Some(root.join("crosswalk.toml")).filter(|p| root.is_dir() && p.is_file()),
+        None => spec.folder().map(|f| f.join("crosswalk.toml")).filter(|p| p.is_file()),
     };
     let config = match &config_path {
         Some(p) => ReviewConfig::load(p)?,
@@ -29,7 +41,7 @@ pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<i32> {
     }
     // The destination is checked (and proven writable) before any work, and can never be a reviewed file.
     let output = match &args.output {
-        Some(out) => Some(crosswalk::fsutil::OutputFile::prepare(out, &root)?),
+        Some(out) => Some(crosswalk::fsutil::OutputFile::prepare(out, root.as_deref())?),
         None => None,
     };
     if output.is_none() && args.format.is_binary() && std::io::stdout().is_terminal() {
@@ -55,8 +67,12 @@ pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<i32> {
     isolation.timeout = Duration::from_secs(args.timeout.max(1));
     isolation.memory_bytes = args.extract_memory.max(1) << 20;
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
-    let cache = open_cache(args.no_cache, args.cache_dir.as_deref(), &root)?;
-    let request = ReviewRequest { root, root_display: args.path.display().to_string(), catalog, settings, isolation, jobs, cache };
+    let cache = open_cache(args.no_cache, args.cache_dir.as_deref(), root.as_deref())?;
+    let drive = match &spec {
+        Spec::Gdrive { .. } => crosswalk::sources::gdrive::Client::from_environment(args.gdrive_service_account.as_deref())?,
+        _ => None,
+    };
+    let request = ReviewRequest { source: spec, drive, root_display: args.path.clone(), catalog, settings, isolation, jobs, cache };
     let show_bar = !args.quiet && std::io::stderr().is_terminal();
     let bar = super::progress::Bar::new();
     let progress: &dyn Progress = if show_bar { &bar } else { &Quiet };
@@ -107,15 +123,15 @@ fn gate(review: &crosswalk::review::Review, fail_on: Option<FailOn>) -> i32 {
 pub(crate) fn open_cache(
     no_cache: bool,
     dir: Option<&std::path::Path>,
-    root: &std::path::Path,
+    root: Option<&std::path::Path>,
 ) -> anyhow::Result<Option<std::sync::Arc<crosswalk::extract::cache::Cache>>> {
     use crosswalk::extract::cache::{Cache, default_dir};
     if no_cache {
         return Ok(None);
     }
     match dir {
-        Some(dir) => Ok(Some(std::sync::Arc::new(Cache::open(dir, Some(root))?))),
-        None => match default_dir().map(|d| Cache::open(&d, Some(root))) {
+        Some(dir) => Ok(Some(std::sync::Arc::new(Cache::open(dir, root)?))),
+        None => match default_dir().map(|d| Cache::open(&d, root)) {
             Some(Ok(c)) => Ok(Some(std::sync::Arc::new(c))),
             Some(Err(e)) => {
                 eprintln!("crosswalk: warning: {e}; reviewing without a cache");

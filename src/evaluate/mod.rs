@@ -160,6 +160,7 @@ pub fn evaluate_traced(
         manufacturer: settings.manufacturer.clone(),
         cyber_device: settings.cyber_device,
         root: settings.root.clone(),
+        source: Default::default(),
         started: String::new(),
         finished: String::new(),
         documents,

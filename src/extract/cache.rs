@@ -143,6 +143,26 @@ impl Cache {
         outcome
     }
 
+    /// The content hash and size of a file known at its source by an immutable revision key (a git blob
+    /// id, a Drive file at a revision): such a file is neither fetched nor hashed again.
+    pub fn get_revision(&self, key: &str) -> Option<(String, u64)> {
+        let conn = self.conn.lock().ok()?;
+        conn.query_row("SELECT sha256, bytes FROM revisions WHERE key = ?1", params![key], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?)))
+            .optional()
+            .ok()
+            .flatten()
+            .map(|(sha, bytes)| (sha, u64::try_from(bytes).unwrap_or(0)))
+    }
+
+    pub fn put_revision(&self, key: &str, sha256: &str, bytes: u64) {
+        if let Ok(conn) = self.conn.lock() {
+            let _ = conn.execute(
+                "INSERT OR REPLACE INTO revisions (key, sha256, bytes) VALUES (?1, ?2, ?3)",
+                params![key, sha256, i64::try_from(bytes).unwrap_or(i64::MAX)],
+            );
+        }
+    }
+
     /// Keep an outcome that depends on the bytes alone.
     pub fn put(&self, sha256: &str, name: &str, outcome: &Outcome) {
         if matches!(outcome, Err(ExtractError::Crashed(_))) || sha256.is_empty() {
@@ -192,6 +212,11 @@ fn open_db(path: &Path) -> rusqlite::Result<Connection> {
             body BLOB NOT NULL,
             body_sha256 TEXT NOT NULL,
             PRIMARY KEY (sha256, name, version)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS revisions (
+            key TEXT PRIMARY KEY,
+            sha256 TEXT NOT NULL,
+            bytes INTEGER NOT NULL
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS judged (
             key TEXT PRIMARY KEY,

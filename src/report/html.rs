@@ -26,6 +26,10 @@ pub(crate) struct EvView {
     pub(crate) score: String,
     pub(crate) strength: &'static str,
     pub(crate) kind: &'static str,
+    /// The document's revision at its source ("commit 1a2b…", "Drive revision 41"), or empty.
+    pub(crate) revision: String,
+    /// An `https:` link to the document at its source (Drive), or empty.
+    pub(crate) link: String,
 }
 
 pub(crate) struct ConsView {
@@ -89,6 +93,9 @@ struct DocView {
     format: &'static str,
     status: String,
     sha: String,
+    /// Where it came from when not a plain folder (commit, Drive revision), with a link if any.
+    origin: String,
+    link: String,
 }
 
 #[derive(Template)]
@@ -287,6 +294,8 @@ pub(crate) fn clause_view(review: &Review, catalog: &Catalog, c: &crate::review:
                         score: format!("{:.2}", e.score),
                         strength: e.strength.as_str(),
                         kind: e.kind.as_str(),
+                        revision: review.documents[e.doc].origin.revision_label().unwrap_or_default(),
+                        link: review.documents[e.doc].origin.link().unwrap_or_default().to_string(),
                     })
                     .collect(),
             })
@@ -358,7 +367,7 @@ pub fn render(review: &Review, catalog: &Catalog, detail: Detail) -> String {
         manufacturer: review.manufacturer.clone(),
         cyber_device: review.cyber_device,
         not_applicable: review.not_applicable.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        root: review.root.clone(),
+        root: review.source_line(),
         started: review.started.clone(),
         finished: review.finished.clone(),
         catalog_title: catalog.title.clone(),
@@ -411,6 +420,8 @@ pub fn render(review: &Review, catalog: &Catalog, detail: Detail) -> String {
                     None => d.status.as_str().to_string(),
                 },
                 sha: d.sha256.chars().take(16).collect(),
+                origin: d.origin.revision_label().unwrap_or_default(),
+                link: d.origin.link().unwrap_or_default().to_string(),
             })
             .collect(),
     };

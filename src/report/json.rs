@@ -17,6 +17,9 @@ struct Out<'a> {
     started: &'a str,
     finished: &'a str,
     root: &'a str,
+    /// What was reviewed: `kind` folder | zip | git | gdrive, `location`, and for git the `reference` as
+    /// named and the commit it resolved to (`revision`).
+    source: &'a crate::sources::SourceInfo,
     documents: Vec<Doc<'a>>,
     /// Entries of the source that were not read at all (links out of the root, loops, pipes …).
     skipped: &'a [crate::sources::SourceProblem],
@@ -63,6 +66,10 @@ struct Doc<'a> {
     /// Why only part of the document was read, when a size cap cut it.
     #[serde(skip_serializing_if = "Option::is_none")]
     cut: Option<&'a str>,
+    /// Where the bytes came from, for sources other than a plain folder: zip (archive, entry), git (commit,
+    /// blob, path) or gdrive (file_id, revision, modified, link, exported_as).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    origin: Option<&'a crate::model::Origin>,
 }
 
 #[derive(Serialize)]
@@ -110,6 +117,12 @@ struct Ev<'a> {
     strength: &'static str,
     /// procedure | record | table row | reference | definition | fragment.
     passage: &'static str,
+    /// The revision of the document at its source (git commit, Drive revision), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_revision: Option<&'a str>,
+    /// A link to the document at its source (Drive), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -157,6 +170,8 @@ fn constraint<'a>(review: &'a Review, k: &'a crate::review::ConstraintResult) ->
                 score: e.score,
                 strength: e.strength.as_str(),
                 passage: e.kind.as_str(),
+                source_revision: review.documents[e.doc].origin.revision(),
+                link: review.documents[e.doc].origin.link(),
             })
             .collect(),
     }
@@ -178,6 +193,7 @@ pub fn render(review: &Review, catalog: &crate::catalog::Catalog) -> String {
         started: &review.started,
         finished: &review.finished,
         root: &review.root,
+        source: &review.source,
         documents: review
             .documents
             .iter()
@@ -195,6 +211,7 @@ pub fn render(review: &Review, catalog: &crate::catalog::Catalog) -> String {
                 chars: d.extracted.chars(),
                 extractor: d.extracted.engine.as_deref(),
                 cut: d.extracted.cut.as_deref(),
+                origin: (d.origin != crate::model::Origin::Folder).then_some(&d.origin),
             })
             .collect(),
         skipped: &review.source_problems,

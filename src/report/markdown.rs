@@ -55,7 +55,7 @@ pub fn render(review: &Review, catalog: &Catalog) -> String {
     for (id, why) in &review.not_applicable {
         let _ = writeln!(s, "| Not applicable: {id} | {} |", esc(why));
     }
-    let _ = writeln!(s, "| Reviewed folder | `{}` |", review.root.replace('`', "'"));
+    let _ = writeln!(s, "| Reviewed source | `{}` |", review.source_line().replace('`', "'"));
     let _ = writeln!(s, "| Review started / finished | {} / {} |", review.started, review.finished);
     let _ = writeln!(s, "| Tool | crosswalk {} |", env!("CARGO_PKG_VERSION"));
     let _ = writeln!(s, "| Judged by | {} · {} |", esc(&review.model), esc(&review.judge));
@@ -156,9 +156,10 @@ pub fn render(review: &Review, catalog: &Catalog) -> String {
                     let d = &review.documents[e.doc];
                     let _ = writeln!(
                         s,
-                        "  - **{}** ({}), {}: “{}” _({} {}, score {:.2})_",
+                        "  - **{}** ({}{}), {}: “{}” _({} {}, score {:.2})_",
                         esc(&d.display_id()),
                         esc(&d.path),
+                        d.origin.revision_label().map(|r| format!(", {}", esc(&r))).unwrap_or_default(),
                         esc(&review.locator(e.doc, Some(e.block))),
                         esc(review.quote(e)),
                         e.strength.as_str(),

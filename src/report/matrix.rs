@@ -27,6 +27,7 @@ fn matrix(review: &Review) -> (Row, Vec<Row>) {
         "Score",
         "Strength",
         "Passage",
+        "Source revision",
     ];
     let mut rows = Vec::new();
     for c in &review.clauses {
@@ -41,7 +42,7 @@ fn matrix(review: &Review) -> (Row, Vec<Row>) {
             ];
             if k.evidence.is_empty() {
                 let mut r = base.clone();
-                r.extend(std::iter::repeat_n(String::new(), 8));
+                r.extend(std::iter::repeat_n(String::new(), 9));
                 rows.push(r);
             }
             for e in &k.evidence {
@@ -56,6 +57,7 @@ fn matrix(review: &Review) -> (Row, Vec<Row>) {
                     format!("{:.2}", e.score),
                     e.strength.as_str().to_string(),
                     e.kind.as_str().to_string(),
+                    source_revision(d),
                 ]);
                 rows.push(r);
             }
@@ -109,8 +111,14 @@ fn refused(review: &Review) -> (Row, Vec<Row>) {
     (header.iter().map(|s| s.to_string()).collect(), rows)
 }
 
+/// The full revision at the source (a commit id, a Drive revision), or empty for a folder.
+fn source_revision(d: &crate::model::Document) -> String {
+    d.origin.revision().map(str::to_string).or_else(|| d.origin.revision_label()).unwrap_or_default()
+}
+
 fn documents(review: &Review) -> (Row, Vec<Row>) {
-    let header = ["Path", "Document ID", "Title", "Revision", "State", "Format", "Status", "Reason", "Bytes", "SHA-256"];
+    let header =
+        ["Path", "Document ID", "Title", "Revision", "State", "Format", "Status", "Reason", "Bytes", "SHA-256", "Source revision", "Link"];
     let rows = review
         .documents
         .iter()
@@ -127,6 +135,8 @@ fn documents(review: &Review) -> (Row, Vec<Row>) {
                 d.reason.clone().unwrap_or_default(),
                 d.bytes.to_string(),
                 d.sha256.clone(),
+                source_revision(d),
+                d.origin.link().unwrap_or_default().to_string(),
             ]
         })
         .collect();
@@ -142,7 +152,7 @@ pub fn xlsx(review: &Review, catalog: &Catalog) -> Result<Vec<u8>, XlsxError> {
         ("Matrix", matrix(review), &[8.0, 30.0, 10.0, 12.0, 45.0, 12.0, 40.0, 16.0, 9.0, 24.0, 70.0, 7.0]),
         ("Gaps", gaps(review), &[8.0, 30.0, 10.0, 12.0, 40.0, 10.0, 60.0, 60.0]),
         ("Refused", refused(review), &[8.0, 12.0, 12.0, 45.0, 40.0, 24.0, 70.0]),
-        ("Documents", documents(review), &[55.0, 16.0, 40.0, 9.0, 11.0, 10.0, 9.0, 40.0, 10.0, 66.0]),
+        ("Documents", documents(review), &[55.0, 16.0, 40.0, 9.0, 11.0, 10.0, 9.0, 40.0, 10.0, 66.0, 42.0, 40.0]),
     ];
     for (name, (header, rows), widths) in sheets {
         let ws = wb.add_worksheet();

@@ -22,7 +22,7 @@ pub fn render(review: &Review) -> String {
         "Judged by {} · {}\nReviewed {}: {} files, {} read, {} skipped or unreadable\n",
         review.model,
         review.judge,
-        review.root,
+        review.source_line(),
         review.documents.len(),
         ok,
         review.documents.len() - ok

@@ -5,13 +5,24 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-/// A file found under the root.
+/// A file found in a source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
     /// Relative to the root, `/`-separated, as the file sits there.
     pub rel: String,
+    /// Where its bytes are on this machine (for remote sources: where `Source::fetch` puts them).
     pub abs: PathBuf,
     pub bytes: u64,
+    pub origin: crate::model::Origin,
+    /// A key that names these exact bytes at the source without reading them (a git blob id, a Drive file
+    /// at a revision): an unchanged file is then neither fetched nor hashed again.
+    pub revision_key: Option<String>,
+}
+
+impl SourceFile {
+    pub fn local(rel: String, abs: PathBuf, bytes: u64) -> SourceFile {
+        SourceFile { rel, abs, bytes, origin: crate::model::Origin::Folder, revision_key: None }
+    }
 }
 
 /// An entry of a source that was not read, and why (shown in every report and in the JSON).
@@ -45,7 +56,7 @@ pub fn walk(root: &Path) -> Result<(Vec<SourceFile>, Vec<SourceProblem>), WalkEr
     let meta = std::fs::metadata(&canon_root).map_err(|source| WalkError::Root { path: root.display().to_string(), source })?;
     if meta.is_file() {
         let name = canon_root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        return Ok((vec![SourceFile { rel: name, abs: canon_root, bytes: meta.len() }], vec![]));
+        return Ok((vec![SourceFile::local(name, canon_root, meta.len())], vec![]));
     }
     let mut files = Vec::new();
     let mut problems = Vec::new();
@@ -106,7 +117,7 @@ pub fn walk(root: &Path) -> Result<(Vec<SourceFile>, Vec<SourceProblem>), WalkEr
                     continue; // a worktree's .git file
                 }
                 let bytes = std::fs::metadata(&abs).map(|m| m.len()).unwrap_or(0);
-                files.push(SourceFile { rel, abs, bytes });
+                files.push(SourceFile::local(rel, abs, bytes));
             }
         }
     }

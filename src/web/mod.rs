@@ -10,7 +10,7 @@
 pub mod cache;
 mod pages;
 pub mod store;
-pub mod upload;
+pub use crate::sources::archive as upload;
 
 use crate::catalog::Catalog;
 use axum::Router;

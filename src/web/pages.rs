@@ -11,6 +11,7 @@ use crate::model::DocStatus;
 use crate::report::html::{ClauseView, Detail, clause_view, verdict_label};
 use crate::report::{ReportFormat, render};
 use crate::review::Review;
+use crate::sources::Spec;
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{Multipart, Path, Query, State};
@@ -222,7 +223,11 @@ struct NewPage {
     version: &'static str,
     csrf: String,
     clause: Option<String>,
-    allowed_dirs: Vec<String>,
+    /// Allowed folders: path, and whether it is a git repository (a revision can then be named).
+    allowed_dirs: Vec<(String, bool)>,
+    any_repo: bool,
+    /// Drive is authorised for this server's user (`crosswalk auth gdrive`, or a service account).
+    drive_ready: bool,
     max_mb: u64,
     max_files: usize,
 }
@@ -232,11 +237,15 @@ pub(crate) async fn new_review(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let clause = params.get("clause").filter(|c| state.catalog.clause(c).is_some()).cloned();
+    let allowed_dirs: Vec<(String, bool)> =
+        state.config.allow_dirs.iter().map(|d| (d.display().to_string(), crate::sources::is_repository(d))).collect();
     html(NewPage {
         version: VERSION,
         csrf: state.csrf.clone(),
         clause,
-        allowed_dirs: state.config.allow_dirs.iter().map(|d| d.display().to_string()).collect(),
+        any_repo: allowed_dirs.iter().any(|d| d.1),
+        allowed_dirs,
+        drive_ready: drive_client().is_some(),
         max_mb: state.config.limits.max_total >> 20,
         max_files: state.config.limits.max_files,
     })
@@ -292,6 +301,7 @@ async fn receive(
     let limits = state.config.limits;
     let mut budget = upload::Budget::default();
     let (mut label, mut product, mut clause, mut csrf, mut allowed) = (String::new(), String::new(), None, String::new(), None);
+    let (mut rev, mut gdrive) = (String::new(), String::new());
     let mut zips = Vec::new();
     let mut uploaded = 0usize;
     let too_large = |e: axum::extract::multipart::MultipartError| {
@@ -345,6 +355,8 @@ async fn receive(
                     "product" => product = value.trim().to_string(),
                     "clause" => clause = state.catalog.clause(&value).map(|c| c.id.clone()),
                     "dir" => allowed = value.parse::<usize>().ok(),
+                    "rev" => rev = value.trim().to_string(),
+                    "gdrive" => gdrive = value.trim().to_string(),
                     _ => {}
                 }
             }
@@ -368,9 +380,32 @@ async fn receive(
         if uploaded > 0 {
             return Err(bad_request("choose either files to upload or an allowed folder, not both"));
         }
-        // Read in place: the folder is the review's source; nothing is copied.
+        // Read in place: the folder (or the repository at a revision) is the review's source; nothing is copied.
         shown = src.display().to_string();
         source = shown.clone();
+        if !rev.is_empty() {
+            if !crate::sources::is_repository(src) {
+                return Err(bad_request(format!("{shown} is not a git repository: leave the revision empty")));
+            }
+            let spec = crate::sources::Spec::parse(&shown, Some(&rev)).map_err(|e| bad_request(e.to_string()))?;
+            source = spec.display();
+            shown = source.clone();
+        }
+        uploaded = 1;
+    } else if !rev.is_empty() {
+        return Err(bad_request("a revision needs a git repository among the allowed folders"));
+    }
+    if !gdrive.is_empty() {
+        if uploaded > 0 {
+            return Err(bad_request("choose one source: files, an allowed folder, or a Drive folder"));
+        }
+        if drive_client().is_none() {
+            return Err(bad_request("Google Drive is not authorised on this computer: run `crosswalk auth gdrive` first"));
+        }
+        let arg = if gdrive.starts_with("gdrive://") { gdrive.clone() } else { format!("gdrive://{gdrive}") };
+        let spec = crate::sources::Spec::parse(&arg, None).map_err(|e| bad_request(e.to_string()))?;
+        source = spec.display();
+        shown = source.clone();
         uploaded = 1;
     }
     if uploaded == 0 {
@@ -408,19 +443,48 @@ impl Progress for JobProgress<'_> {
     fn finish(&self) {}
 }
 
+/// The Drive client of the user running the server, if Drive is authorised.
+fn drive_client() -> Option<crate::sources::gdrive::Client> {
+    crate::sources::gdrive::Client::from_environment(None).ok().flatten()
+}
+
+/// The source a stored review reads: its uploaded documents, an allowed folder in place, an allowed git
+/// repository at a revision, or a Drive folder. Checked again at every run: a folder must still be allowed.
+fn source_of(state: &AppState, id: &ReviewId, source: &str) -> (Spec, String) {
+    let uploaded = || (Spec::Folder(state.store.review_dir(id).join("docs")), "uploaded documents".to_string());
+    if source.is_empty() {
+        return uploaded();
+    }
+    if let Some(dir) = state.config.allow_dirs.iter().find(|d| d.as_os_str() == source) {
+        return (Spec::Folder(dir.clone()), dir.display().to_string());
+    }
+    if source.starts_with("gdrive://")
+        && let Ok(spec) = Spec::parse(source, None)
+    {
+        return (spec, source.to_string());
+    }
+    for dir in &state.config.allow_dirs {
+        let prefix = format!("{}@", dir.display());
+        if let Some(rev) = source.strip_prefix(&prefix)
+            && let Ok(spec) = Spec::parse(&dir.display().to_string(), Some(rev))
+        {
+            return (spec, source.to_string());
+        }
+    }
+    // No longer allowed: review nothing rather than something the server may not read.
+    (Spec::Folder(state.store.review_dir(id).join("docs")), "a source this server no longer allows".to_string())
+}
+
 fn request_for(state: &AppState, id: &ReviewId, product: String, source: &str) -> ReviewRequest {
-    // An allowed folder is read where it is; it must still be one of the folders this server allows.
-    let allowed = state.config.allow_dirs.iter().find(|d| !source.is_empty() && d.as_os_str() == source);
-    let (root, shown) = match allowed {
-        Some(dir) => (dir.clone(), dir.display().to_string()),
-        None => (state.store.review_dir(id).join("docs"), "uploaded documents".to_string()),
-    };
+    let (spec, shown) = source_of(state, id, source);
     // The server's extraction cache lives in its data directory (never in an allowed folder).
-    let cache = crosswalk_cache(&state.config.data_dir.join("cache"), &root);
+    let cache = crosswalk_cache(&state.config.data_dir.join("cache"), spec.local_root());
+    let drive = if matches!(spec, Spec::Gdrive { .. }) { drive_client() } else { None };
     ReviewRequest {
         root_display: shown,
         cache,
-        root,
+        source: spec,
+        drive,
         catalog: (*state.catalog).clone(),
         settings: Settings { product, ..Settings::default() },
         isolation: Isolation::child(state.config.exe.clone()),
@@ -428,8 +492,8 @@ fn request_for(state: &AppState, id: &ReviewId, product: String, source: &str) -
     }
 }
 
-fn crosswalk_cache(dir: &std::path::Path, root: &std::path::Path) -> Option<Arc<crate::extract::cache::Cache>> {
-    match crate::extract::cache::Cache::open(dir, Some(root)) {
+fn crosswalk_cache(dir: &std::path::Path, root: Option<&std::path::Path>) -> Option<Arc<crate::extract::cache::Cache>> {
+    match crate::extract::cache::Cache::open(dir, root) {
         Ok(c) => Some(Arc::new(c)),
         Err(e) => {
             eprintln!("crosswalk: warning: {e}; reviewing without a cache");
@@ -553,6 +617,8 @@ struct ReviewPage {
     gaps: Vec<(String, String, &'static str)>,
     downloads: Vec<(&'static str, &'static str)>,
     others: Vec<(String, String)>,
+    /// What was read, with its revision ("git repository … at v3.2 (commit …)").
+    source_line: String,
 }
 
 const DOWNLOADS: &[(&str, &str)] = &[
@@ -578,11 +644,13 @@ pub(crate) async fn review(
         (done, total) = (j.done, j.total);
     }
     let (mut skipped, mut clauses, mut others, mut gaps) = (vec![], vec![], vec![], vec![]);
+    let mut source_line = String::new();
     if row.status == "done" {
         let state2 = state.clone();
         let row2 = row.clone();
         let review = tokio::task::spawn_blocking(move || load_review(&state2, &row2)).await.map_err(internal)??;
         let focus = params.get("focus").cloned().unwrap_or_default();
+        source_line = review.source_line();
         skipped = review
             .documents
             .iter()
@@ -629,6 +697,7 @@ pub(crate) async fn review(
         gaps,
         downloads: DOWNLOADS.to_vec(),
         others,
+        source_line,
     })
 }
 

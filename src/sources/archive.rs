@@ -1,6 +1,7 @@
-//! Documents sent by the browser: file names are never trusted (only safe relative paths are kept), zips
-//! are unpacked with limits on entry count, sizes and compression ratio, and archive paths that escape are
-//! refused. Everything lands under the review's own folder in the data directory.
+//! Zip archives (a supplier's delivery, a browser upload): entry names are never trusted (only safe relative
+//! paths are kept), archives are unpacked with limits on entry count, sizes and compression ratio, and
+//! archive paths that escape are refused. Everything lands in a folder of ours (the web app's review folder
+//! or a private staging folder), never beside the archive.
 
 use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
