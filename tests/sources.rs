@@ -150,7 +150,7 @@ fn git_repository_at_a_revision_matches_the_folder_and_diff_names_the_commits() 
 
     // Bad revisions are one line each, and nothing in the repository changed.
     for (arg, why) in
-        [(format!("{}@no-such-tag", repo.display()), "no-such-tag"), (format!("{}@--upload-pack=x", repo.display()), "not a git revision")]
+        [(format!("{}@no-such-tag", repo.display()), "no-such-tag: no such commit, tag or branch"), (format!("{}@--upload-pack=x", repo.display()), "not a git revision")]
     {
         let out = bin().args(["review", &arg, "--quiet"]).output().expect("runs");
         assert_eq!(out.status.code(), Some(2), "{arg}");

@@ -68,8 +68,11 @@ impl Git {
             return Err(SourceError::open(repo.display(), "not a git repository"));
         }
         let spec = format!("{rev}^{{commit}}");
-        let out = run(repo, &["rev-parse", "--verify", "--quiet", "--end-of-options", &spec])
-            .map_err(|e| SourceError::open(format!("{}@{rev}", repo.display()), e))?;
+        // `--quiet` makes an unknown revision fail without a message; other failures keep git's line.
+        let out = run(repo, &["rev-parse", "--verify", "--quiet", "--end-of-options", &spec]).map_err(|e| {
+            let why = if e == "git failed" { "no such commit, tag or branch".to_string() } else { e };
+            SourceError::open(format!("{}@{rev}", repo.display()), why)
+        })?;
         let commit = String::from_utf8_lossy(&out).trim().to_string();
         if commit.len() < 40 || !commit.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(SourceError::open(format!("{}@{rev}", repo.display()), "no such commit, tag or branch"));
