@@ -149,9 +149,10 @@ fn git_repository_at_a_revision_matches_the_folder_and_diff_names_the_commits() 
     assert!(!text.contains(&format!("changed: {scribbled}")), "the uncommitted change is not part of any commit:\n{text}");
 
     // Bad revisions are one line each, and nothing in the repository changed.
-    for (arg, why) in
-        [(format!("{}@no-such-tag", repo.display()), "no-such-tag: no such commit, tag or branch"), (format!("{}@--upload-pack=x", repo.display()), "not a git revision")]
-    {
+    for (arg, why) in [
+        (format!("{}@no-such-tag", repo.display()), "no-such-tag: no such commit, tag or branch"),
+        (format!("{}@--upload-pack=x", repo.display()), "not a git revision"),
+    ] {
         let out = bin().args(["review", &arg, "--quiet"]).output().expect("runs");
         assert_eq!(out.status.code(), Some(2), "{arg}");
         let err = stderr(&out);
