@@ -92,7 +92,8 @@ fn cited(clause: &Value) -> BTreeSet<String> {
 fn check(v: &Value, file: &str) -> Result<(), DiffError> {
     match v["schema"].as_str() {
         Some("crosswalk.review/1") => Ok(()),
-        other => Err(DiffError { file: file.into(), message: format!("not a crosswalk.review/1 report (schema {other:?})") }),
+        Some(other) => Err(DiffError { file: file.into(), message: format!("not a crosswalk.review/1 report (its schema is {other})") }),
+        None => Err(DiffError { file: file.into(), message: "not a crosswalk.review/1 report (it has no schema field)".into() }),
     }
 }
 

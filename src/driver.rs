@@ -46,6 +46,8 @@ pub trait Progress: Sync {
     fn file_done(&self, path: &str);
     /// Every file is read; the clauses are being evaluated.
     fn evaluating(&self) {}
+    /// `done` of `total` clauses are judged.
+    fn clause_done(&self, _done: usize, _total: usize) {}
     fn finish(&self);
 }
 
@@ -241,7 +243,8 @@ pub fn judge_documents(
             r
         }
         None => {
-            let mut r = evaluate_traced(&request.catalog, documents, &settings, &engine, trace);
+            let tell = |done: usize, total: usize| progress.clause_done(done, total);
+            let mut r = evaluate_traced(&request.catalog, documents, &settings, &engine, trace, Some(&tell));
             if let (Some(c), Some(k)) = (cache, key.as_deref()) {
                 let documents = std::mem::take(&mut r.documents);
                 if let Ok(body) = serde_json::to_vec(&r) {

@@ -120,6 +120,26 @@ pub struct Review {
 }
 
 impl Review {
+    /// A stable report number: the same catalog, product, source revision and documents (by path and
+    /// content hash) give the same number, so an auditor can name the review and a re-run can be matched.
+    pub fn report_number(&self) -> String {
+        use sha2::Digest as _;
+        let mut h = sha2::Sha256::new();
+        for part in [&self.catalog_sha256, &self.product, &self.source.kind, &self.source.location] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        h.update(self.source.revision.as_deref().unwrap_or("").as_bytes());
+        for d in &self.documents {
+            h.update(d.path.as_bytes());
+            h.update([0]);
+            h.update(d.sha256.as_bytes());
+            h.update([0]);
+        }
+        let hex = crate::model::hex(&h.finalize());
+        format!("CW-{}-{}", &hex[..4], &hex[4..12]).to_uppercase()
+    }
+
     /// What was reviewed, in one line for a report (the source, else the root as given).
     pub fn source_line(&self) -> String {
         let line = self.source.describe();

@@ -125,8 +125,10 @@ fn a_zip_bomb_is_refused_with_a_reason() {
         zip.finish().expect("finish");
     }
     write(tmp.path(), "bomb.docx", buf.get_ref());
+    // Beside a readable document (a review in which nothing can be read gives no verdicts at all).
+    write(tmp.path(), "good.md", GOOD.as_bytes());
     let v = review_json(tmp.path(), &[]);
-    let d = &v["documents"][0];
+    let d = v["documents"].as_array().expect("documents").iter().find(|d| d["path"] == "bomb.docx").expect("bomb listed");
     assert_eq!(d["status"], "error");
     let reason = d["reason"].as_str().expect("reason");
     assert!(reason.contains("zip bomb") || reason.contains("limit"), "{reason}");
@@ -492,4 +494,100 @@ fn a_crashing_extractor_costs_one_file() {
     assert!(reason.starts_with("extractor failed") && reason.contains("memory"), "{reason}");
     assert_eq!(doc("good.md")["status"], "ok");
     assert!(stderr(&out).contains("big.json: extractor failed"), "{}", stderr(&out));
+}
+
+#[test]
+fn one_grammar_for_every_command() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // Nothing readable: no verdicts, each file once on stderr with its reason, exit 2, nothing on stdout.
+    let junk = tmp.path().join("junk");
+    write(&junk, "setup.exe", b"MZ\x90\x00\x03\x00\x00\x00");
+    write(&junk, "empty.md", b"");
+    let out = run(&["review", junk.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "no report: {}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.lines().last().expect("a line").contains("nothing could be read in folder") && err.contains("no verdicts given"), "{err}");
+    assert_eq!(err.matches("setup.exe").count(), 1, "{err}");
+    assert_eq!(err.matches("empty.md").count(), 1, "{err}");
+
+    // An unreadable file beside a good one is reported once: in the text summary on stdout, not again on stderr.
+    let mixed = tmp.path().join("mixed");
+    write(&mixed, "good.md", GOOD.as_bytes());
+    write(&mixed, "broken.docx", b"not a zip");
+    let out = run(&["review", mixed.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(format!("{}{}", stdout(&out), stderr(&out)).matches("broken.docx").count(), 1);
+    // The summary lists the critical gaps with their clause.
+    let text = stdout(&out);
+    let critical: usize = text.lines().find_map(|l| l.strip_suffix(" critical)")?.rsplit('(').next()?.parse().ok()).expect("gap count");
+    assert!(critical > 0);
+    assert_eq!(text.lines().filter(|l| l.trim_start().starts_with("critical ")).count(), critical, "{text}");
+
+    // One name per format: `text` everywhere (review still takes `terminal`).
+    for f in ["text", "terminal"] {
+        let out = run(&["review", mixed.to_str().expect("utf-8"), "--format", f, "--quiet"]);
+        assert_eq!(out.status.code(), Some(0), "{f}: {}", stderr(&out));
+    }
+    let out = run(&["review", mixed.to_str().expect("utf-8"), "--format", "md", "--detail", "summary"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--detail summary applies to --format html and pdf"), "{}", stderr(&out));
+
+    // Every command that writes a result takes -o.
+    let a = tmp.path().join("a.json");
+    let out = run(&["review", mixed.to_str().expect("utf-8"), "--format", "json", "--quiet", "-o", a.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let d = tmp.path().join("d.json");
+    let out = run(&["diff", a.to_str().expect("utf-8"), a.to_str().expect("utf-8"), "--format", "json", "-o", d.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    assert_eq!(serde_json::from_slice::<Value>(&std::fs::read(&d).expect("diff written")).expect("json")["schema"], "crosswalk.diff/1");
+    let c = tmp.path().join("catalog.json");
+    let out = run(&["catalog", "export", "-o", c.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(serde_json::from_slice::<Value>(&std::fs::read(&c).expect("export written")).expect("json")["catalog"].is_object());
+
+    // No raw Rust values in messages.
+    let not_review = tmp.path().join("x.json");
+    std::fs::write(&not_review, b"{}").expect("write");
+    let out = run(&["diff", not_review.to_str().expect("utf-8"), a.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("it has no schema field") && !stderr(&out).contains("None"), "{}", stderr(&out));
+
+    // Each command's help ends with examples.
+    for cmd in ["review", "diff", "eval", "catalog", "serve", "auth"] {
+        let help = stdout(&run(&[cmd, "--help"]));
+        let tail: Vec<&str> = help.lines().rev().take(5).collect();
+        assert!(help.contains("Examples:") && tail.iter().any(|l| l.trim_start().starts_with("crosswalk ")), "{cmd} --help:\n{help}");
+    }
+}
+
+/// Colour and width on a real terminal (a pseudo-terminal made by `script`), and none with NO_COLOR.
+#[test]
+fn the_text_summary_uses_colour_and_the_terminal_width() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(tmp.path(), "good.md", GOOD.as_bytes());
+    let on_tty = |no_color: bool, cols: usize| {
+        let cmd =
+            format!("stty rows 40 cols {cols}; {} review {} --quiet --no-cache", env!("CARGO_BIN_EXE_crosswalk"), tmp.path().display());
+        let mut c = std::process::Command::new("script");
+        c.args(["-qec", &cmd, "/dev/null"]).env("TERM", "xterm-256color").env_remove("NO_COLOR");
+        if no_color {
+            c.env("NO_COLOR", "1");
+        }
+        let out = c.output().expect("script runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let coloured = on_tty(false, 200);
+    assert!(coloured.contains("\x1b[31;1mmissing"), "verdicts in colour:\n{coloured}");
+    // Titles are cut only to the terminal's width: whole on 200 columns, cut on 60.
+    assert!(!coloured.contains('…'), "{coloured}");
+    let narrow = on_tty(false, 60);
+    assert!(narrow.lines().any(|l| l.ends_with('…')), "{narrow}");
+    let plain = on_tty(true, 200);
+    assert!(!plain.contains("\x1b["), "NO_COLOR: no escapes:\n{plain}");
+    // Piped: no colour either.
+    let out = run(&["review", tmp.path().to_str().expect("utf-8"), "--quiet"]);
+    assert!(!stdout(&out).contains("\x1b["));
 }

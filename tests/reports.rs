@@ -300,3 +300,88 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// What an auditor is handed: a cover with the report number and an approval block, contents with page numbers,
+/// table headers repeated on every page a table continues on, the full SHA-256 of every document, every cited
+/// passage once in the appendix, quotes cut only between words.
+#[test]
+fn auditor_pdf_is_a_controlled_document() {
+    let _ = tool("chromium");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let pdf = tmp.path().join("r.pdf");
+    review_to("pdf", &pdf, &[]);
+    let out = Command::new(tool("pdftotext")).args(["-layout"]).arg(&pdf).arg("-").output().expect("pdftotext");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let pages: Vec<&str> = text.split('\x0c').collect();
+    let v = review_json(&devset().join("docs"), &[]);
+    let number = v["report_number"].as_str().expect("report number");
+    assert!(pages[0].contains(number), "the cover names report {number}");
+    for role in ["Prepared by", "Reviewed by", "Approved by"] {
+        assert!(pages[0].contains(role), "approval block lacks {role}");
+    }
+    // Contents: each entry ends with the page its heading is printed on.
+    let contents = pages.iter().position(|p| p.contains("Contents")).expect("contents page");
+    let entries: Vec<(String, usize)> = pages[contents]
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let (title, page) = l.rsplit_once(' ')?;
+            Some((title.trim().to_string(), page.parse().ok()?))
+        })
+        .filter(|(t, _)| t.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .collect();
+    assert!(entries.len() >= 8, "contents with page numbers: {:?}", pages[contents]);
+    for (title, page) in &entries {
+        let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(norm(pages[page - 1]).contains(&norm(title)), "{title} is on page {page}");
+    }
+    // The full hash of every document, unbroken.
+    for d in v["documents"].as_array().expect("documents") {
+        let sha = d["sha256"].as_str().expect("sha");
+        assert!(text.contains(sha), "full SHA-256 of {}", d["path"]);
+    }
+    // Every page the inventory continues on repeats its header.
+    let first = pages.iter().position(|p| p.contains("Document inventory") && p.contains("Rev.")).expect("inventory");
+    let last = pages.iter().position(|p| p.contains("Cited passages") && p.contains("Every passage cited above")).expect("appendix");
+    assert!(last > first + 1 || pages[first].contains("SHA-256"), "inventory printed");
+    for p in &pages[first..last] {
+        if p.contains("SHA-256 ") {
+            assert!(p.lines().any(|l| l.contains("Document") && l.contains("Rev.") && l.contains("Status")), "header repeated:\n{p}");
+        }
+    }
+    assert!(!text.contains("name_only") && !text.contains("more cited passages in the XLSX"), "no internal codes, self-contained");
+}
+
+#[test]
+fn every_cited_passage_appears_once_and_quotes_end_between_words() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let html = tmp.path().join("r.html");
+    review_to("html", &html, &[]);
+    let page = std::fs::read_to_string(&html).expect("read");
+    let unescape =
+        |s: &str| s.replace("&#34;", "\"").replace("&#39;", "'").replace("&#60;", "<").replace("&#62;", ">").replace("&#38;", "&");
+    // The appendix: id → full quote.
+    let mut full = std::collections::HashMap::new();
+    for part in page.split("<li id=\"E").skip(1) {
+        let id = format!("E{}", part.split('"').next().expect("id"));
+        let quote = part.split("<blockquote class=\"full\">“").nth(1).and_then(|q| q.split("”</blockquote>").next()).expect("full quote");
+        assert!(full.insert(id.clone(), unescape(quote)).is_none(), "{id} listed twice");
+    }
+    assert!(full.len() > 50, "{} cited passages", full.len());
+    let mut cut = 0;
+    for part in page.split("<q class=\"short\" data-e=\"").skip(1) {
+        let id = part.split('"').next().expect("id");
+        let short = unescape(part.split("\">").nth(1).and_then(|q| q.split("</q>").next()).expect("short quote"));
+        let whole = full.get(id).unwrap_or_else(|| panic!("{id} is in the appendix"));
+        if let Some(head) = short.strip_suffix('…') {
+            cut += 1;
+            assert!(whole.starts_with(head), "{id}: {head:?} is the start of {whole:?}");
+            let next = whole[head.len()..].chars().next().expect("more text after the cut");
+            let last = head.chars().last().expect("text before the cut");
+            assert!(!(last.is_alphanumeric() && next.is_alphanumeric()), "{id} cut inside a word: {short:?}");
+        } else {
+            assert_eq!(&short, whole);
+        }
+    }
+    assert!(cut > 0, "some quotes are long enough to be cut");
+}

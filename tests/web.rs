@@ -493,3 +493,21 @@ async fn stored_reviews_are_served_from_their_record_under_a_request_storm() {
     let held = st.reviews.held();
     assert!(held > 0 && held <= crosswalk::web::REVIEW_CACHE_BYTES, "{held}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_with_nothing_readable_gives_no_verdicts() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let st = state(tmp.path(), None);
+    let (_, _, page) = get(&st, "/review/new").await;
+    assert!(page.contains("Start the review") && !page.to_lowercase().contains("free"), "our own words on the start page");
+    let csrf = csrf_of(&page);
+    let (s, h, _) =
+        post_form(&st, "/review", &[("csrf", &csrf), ("label", "Only a binary")], &[("setup.exe", b"MZ\x90\x00\x03\x00".to_vec())]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let id = h[header::LOCATION].to_str().expect("location").trim_start_matches("/reviews/").to_string();
+    wait_done(&st, &id).await;
+    let (_, _, page) = get(&st, &format!("/reviews/{id}")).await;
+    assert!(page.contains("No document could be read, so this review gives no verdicts."), "{page}");
+    assert!(page.contains("setup.exe: unsupported format (.exe)"), "{page}");
+    assert!(!page.contains("id=\"summary\"") && !page.contains("Gaps to close"), "no verdict tiles, no gaps: {page}");
+}

@@ -38,6 +38,11 @@ pub(crate) enum Command {
 }
 
 #[derive(Args)]
+#[command(after_help = "Examples:
+  crosswalk review ./technical-file
+  crosswalk review ./technical-file --format html -o review.html
+  crosswalk review ~/src/firmware@v3.2 --format json -o review.json --fail-on critical
+  crosswalk review gdrive://1AbCdEf --format pdf -o review.pdf")]
 pub(crate) struct ReviewArgs {
     /// What to review: a folder (or one file), an archive (`delivery.zip`), a git repository at a revision
     /// (`repo@v3.2`, or `repo --rev v3.2`), or a Google Drive folder (`gdrive://FOLDER_ID`,
@@ -51,7 +56,7 @@ pub(crate) struct ReviewArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) gdrive_service_account: Option<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value = "terminal")]
+    #[arg(long, value_enum, default_value = "text")]
     pub(crate) format: ReportFormat,
     /// How much the HTML and PDF reports show: the at-a-glance summary or everything.
     #[arg(long, value_enum, default_value = "full")]
@@ -93,6 +98,10 @@ pub(crate) struct ReviewArgs {
 }
 
 #[derive(Args)]
+#[command(after_help = "Examples:
+  crosswalk auth gdrive --client-file client_secret.json
+  crosswalk auth status
+  crosswalk auth revoke")]
 pub(crate) struct AuthArgs {
     #[command(subcommand)]
     pub(crate) command: AuthCommand,
@@ -124,6 +133,10 @@ pub(crate) enum AuthCommand {
 }
 
 #[derive(Args)]
+#[command(after_help = "Examples:
+  crosswalk catalog show 5.5.1
+  crosswalk catalog map --to 524b
+  crosswalk catalog export --format oscal -o catalog.json")]
 pub(crate) struct CatalogArgs {
     #[command(subcommand)]
     pub(crate) command: CatalogCommand,
@@ -147,6 +160,9 @@ pub(crate) enum CatalogCommand {
     Export {
         #[arg(long, value_enum, default_value = "oscal")]
         format: ExportFormat,
+        /// Write to FILE instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
     },
     /// List our clauses by the sections of another framework.
     Map {
@@ -157,6 +173,10 @@ pub(crate) enum CatalogCommand {
 }
 
 #[derive(Args)]
+#[command(after_help = "Examples:
+  crosswalk serve
+  crosswalk serve --allow-dir ~/technical-file --port 9000
+  CROSSWALK_TOKEN=$(openssl rand -hex 16) crosswalk serve --bind 0.0.0.0")]
 pub(crate) struct ServeArgs {
     /// Address to bind; anything but loopback requires --token.
     #[arg(long, default_value = "127.0.0.1")]
@@ -190,6 +210,9 @@ pub(crate) enum ExportFormat {
 }
 
 #[derive(Args)]
+#[command(after_help = "Examples:
+  crosswalk diff before.json after.json
+  crosswalk diff before.json after.json --format json -o changes.json")]
 pub(crate) struct DiffArgs {
     /// The earlier review (`--format json`).
     pub(crate) old: PathBuf,
@@ -198,6 +221,9 @@ pub(crate) struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub(crate) format: DiffFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short)]
+    pub(crate) output: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]

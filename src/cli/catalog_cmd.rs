@@ -33,12 +33,13 @@ pub(crate) fn run(args: CatalogArgs) -> anyhow::Result<i32> {
             };
             super::print(&crosswalk::report::clause_page::render(&catalog, clause))?;
         }
-        CatalogCommand::Export { format } => {
+        CatalogCommand::Export { format, output } => {
             let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-            super::print(&match format {
+            let text = match format {
                 super::args::ExportFormat::Oscal => crosswalk::report::oscal::catalog(&catalog, &now),
                 super::args::ExportFormat::OscalMapping => crosswalk::report::oscal::mapping_collection(&catalog, &now),
-            })?;
+            };
+            super::emit(output.as_deref(), text.as_bytes())?;
         }
         CatalogCommand::Map { to } => {
             let Some((key, name)) = crosswalk::catalog::framework(&to) else {

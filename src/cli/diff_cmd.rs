@@ -10,9 +10,10 @@ pub(crate) fn run(args: DiffArgs) -> anyhow::Result<i32> {
     };
     let (old, new) = (read(&args.old)?, read(&args.new)?);
     let d = crosswalk::diff::diff(&old, &new, &args.old.display().to_string(), &args.new.display().to_string())?;
-    match args.format {
-        DiffFormat::Text => super::print(&d.render_text())?,
-        DiffFormat::Json => super::print(&(serde_json::to_string_pretty(&d)? + "\n"))?,
-    }
+    let text = match args.format {
+        DiffFormat::Text => d.render_text(),
+        DiffFormat::Json => serde_json::to_string_pretty(&d)? + "\n",
+    };
+    super::emit(args.output.as_deref(), text.as_bytes())?;
     Ok(0)
 }

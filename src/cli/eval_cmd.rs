@@ -167,8 +167,5 @@ fn fitted_on(j: &Judge) -> String {
 }
 
 fn write(args: &EvalArgs, text: &str) -> anyhow::Result<()> {
-    match &args.output {
-        Some(p) => crosswalk::fsutil::write_atomic(p, text.as_bytes()).with_context(|| format!("{}: cannot write", p.display())),
-        None => super::print(text),
-    }
+    super::emit(args.output.as_deref(), text.as_bytes())
 }

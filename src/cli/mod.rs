@@ -40,6 +40,18 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Write a command's result to `output` (atomically) or to stdout; one helper for every command with `-o`.
+pub(crate) fn emit(output: Option<&std::path::Path>, bytes: &[u8]) -> anyhow::Result<()> {
+    match output {
+        Some(p) => {
+            let out = crosswalk::fsutil::OutputFile::prepare(p, None)?;
+            out.commit(bytes)?;
+            Ok(())
+        }
+        None => print_bytes(bytes),
+    }
+}
+
 /// Write to stdout; a closed pipe (`| head`) is not an error.
 pub(crate) fn print(text: &str) -> anyhow::Result<()> {
     print_bytes(text.as_bytes())

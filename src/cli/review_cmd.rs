@@ -39,6 +39,11 @@ pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<i32> {
     if let Some(p) = &config_path {
         config.validate(&catalog, &p.display().to_string())?;
     }
+    if args.detail == crosswalk::report::html::Detail::Summary
+        && !matches!(args.format, crosswalk::report::ReportFormat::Html | crosswalk::report::ReportFormat::Pdf)
+    {
+        bail!("--detail summary applies to --format html and pdf (the text format is the summary; the others carry everything)");
+    }
     // The destination is checked (and proven writable) before any work, and can never be a reviewed file.
     let output = match &args.output {
         Some(out) => Some(crosswalk::fsutil::OutputFile::prepare(out, root.as_deref())?),
@@ -77,7 +82,24 @@ pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<i32> {
     let bar = super::progress::Bar::new();
     let progress: &dyn Progress = if show_bar { &bar } else { &Quiet };
     let review = driver::run(&request, progress)?;
-    let bytes = crosswalk::report::render(args.format, &review, &request.catalog, args.detail)?;
+    // No readable document, no verdicts: 56 "missing" clauses would read as findings about the product.
+    if !review.documents.iter().any(|d| d.status == crosswalk::model::DocStatus::Ok) {
+        let shown = |s: &str| crosswalk::report::printable(s);
+        for d in &review.documents {
+            eprintln!("crosswalk: {}: {}", shown(&d.path), shown(d.reason.as_deref().unwrap_or("not read")));
+        }
+        for p in &review.source_problems {
+            eprintln!("crosswalk: {}", shown(&p.to_string()));
+        }
+        bail!("nothing could be read in {}: {} files, none readable; no verdicts given", review.source_line(), review.documents.len());
+    }
+    let listed = output.is_none() && args.format == crosswalk::report::ReportFormat::Terminal;
+    let to_terminal = output.is_none() && args.format == crosswalk::report::ReportFormat::Terminal && std::io::stdout().is_terminal();
+    let bytes = if to_terminal {
+        crosswalk::report::terminal::render_with(&review, terminal_look()).into_bytes()
+    } else {
+        crosswalk::report::render(args.format, &review, &request.catalog, args.detail)?
+    };
     match output {
         Some(out) => {
             let path = out.commit(&bytes)?;
@@ -87,7 +109,8 @@ pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<i32> {
         }
         None => super::print_bytes(&bytes)?,
     }
-    for d in review.documents.iter().filter(|d| d.status == crosswalk::model::DocStatus::Error) {
+    // The text summary on stdout lists unreadable files already: each is reported once.
+    for d in review.documents.iter().filter(|d| !listed && d.status == crosswalk::model::DocStatus::Error) {
         eprintln!(
             "crosswalk: {}: {}",
             crosswalk::report::printable(&d.path),
@@ -95,6 +118,18 @@ pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<i32> {
         );
     }
     Ok(gate(&review, args.fail_on))
+}
+
+/// Colour when stdout is a colour terminal and `NO_COLOR` is not set; the terminal's width.
+fn terminal_look() -> crosswalk::report::terminal::Look {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+    let width = console::Term::stdout()
+        .size_checked()
+        .map(|(_, cols)| usize::from(cols))
+        .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok())
+        .unwrap_or(100);
+    crosswalk::report::terminal::Look { colour: !no_color && !dumb, width }
 }
 
 /// `--fail-on`: 1 when the review has findings at or above the level, with one line saying why.

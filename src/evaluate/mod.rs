@@ -86,16 +86,21 @@ pub struct TracedCandidate {
 
 /// Evaluate every clause of `catalog` against `documents`.
 pub fn evaluate(catalog: &Catalog, documents: Vec<Document>, settings: &Settings, engine: &Engine<'_>) -> Review {
-    evaluate_traced(catalog, documents, settings, engine, None)
+    evaluate_traced(catalog, documents, settings, engine, None, None)
 }
 
-/// [`evaluate`], recording every scored candidate into `trace` when given.
+/// Told (clauses judged, clauses in all) as judging goes on, for a progress display.
+pub type OnClause<'a> = &'a (dyn Fn(usize, usize) + Sync);
+
+/// [`evaluate`], recording every scored candidate into `trace` when given, and telling `on_clause` after
+/// each clause.
 pub fn evaluate_traced(
     catalog: &Catalog,
     documents: Vec<Document>,
     settings: &Settings,
     engine: &Engine<'_>,
     trace: Option<&mut Trace>,
+    on_clause: Option<OnClause<'_>>,
 ) -> Review {
     let concepts = ConceptIndex::new(catalog);
     let corpus = Corpus::new(&documents, &concepts, engine.model);
@@ -103,6 +108,7 @@ pub fn evaluate_traced(
     // Clauses are independent: judge them on all cores, keep catalog order.
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::atomic::AtomicUsize::new(0);
     type Slot = std::sync::Mutex<Option<(ClauseResult, Vec<TracedConstraint>)>>;
     let slots: Vec<Slot> = catalog.clauses.iter().map(|_| std::sync::Mutex::new(None)).collect();
     let want_trace = trace.is_some();
@@ -115,6 +121,10 @@ pub fn evaluate_traced(
                     let out = evaluate_clause(&corpus, &index, clause, settings, engine, want_trace);
                     if let Ok(mut slot) = slots[i].lock() {
                         *slot = Some(out);
+                    }
+                    let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    if let Some(tell) = on_clause {
+                        tell(n, catalog.clauses.len());
                     }
                 }
             });

@@ -1,6 +1,6 @@
 //! The detailed report as one self-contained, printable HTML file (askama template
 //! `templates/report.html`, auto-escaped; CSS and SVG charts inline; nothing fetched). `Detail::Summary`
-//! is the free at-a-glance view: dashboard and gap list only.
+//! is the at-a-glance view: dashboard and gap list only.
 
 use crate::catalog::{Catalog, FRAMEWORKS, Severity};
 use crate::model::{DocStatus, Verdict};
@@ -20,6 +20,12 @@ pub enum Detail {
 
 pub(crate) struct EvView {
     pub(crate) quote: String,
+    /// The quote cut on a word boundary for the clause pages of the report (the appendix has it whole).
+    pub(crate) short: String,
+    /// The passage's number in the report's appendix ("E12"), shared by every constraint that cites it.
+    pub(crate) cite: String,
+    /// Document, block and byte range: one passage, however many constraints cite it.
+    pub(crate) key: (usize, usize, usize, usize),
     pub(crate) doc_id: String,
     pub(crate) path: String,
     pub(crate) locator: String,
@@ -46,6 +52,7 @@ const QUOTES_SHOWN: usize = 2;
 
 pub(crate) struct RejView {
     pub(crate) quote: String,
+    /// The reason in words ("file name matches, content does not"), never an internal code.
     pub(crate) reason: &'static str,
     pub(crate) explain: &'static str,
     pub(crate) doc_id: String,
@@ -82,6 +89,8 @@ pub(crate) struct ClauseView {
 
 struct GroupView {
     title: String,
+    /// The numbered heading ("4 Organisational requirements"), as in the contents.
+    heading: String,
     clauses: Vec<ClauseView>,
 }
 
@@ -138,6 +147,24 @@ struct Page {
     groups: Vec<GroupView>,
     gaps: Vec<GapView>,
     documents: Vec<DocView>,
+    /// A stable number for this review: the same inputs give the same number.
+    report_number: String,
+    /// Contents: anchor, title (the page number is filled in when printed to PDF).
+    toc: Vec<(String, String)>,
+    /// Every cited passage once, in order of first citation.
+    cited: Vec<CitedView>,
+}
+
+struct CitedView {
+    cite: String,
+    quote: String,
+    doc_id: String,
+    path: String,
+    locator: String,
+    revision: String,
+    link: String,
+    /// The constraints that cite it.
+    cited_for: String,
 }
 
 pub(crate) fn verdict_label(v: Verdict) -> &'static str {
@@ -247,6 +274,28 @@ fn idx(v: Verdict) -> usize {
     }
 }
 
+/// Characters of a quote shown under a constraint in the report; the appendix prints it whole.
+const SHORT_QUOTE: usize = 240;
+
+/// `text` cut to at most `max` characters at the end of a word, with an ellipsis when cut.
+pub(crate) fn cut_words(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(max).collect();
+    let next = text.chars().nth(max);
+    // Cut inside a word: go back to the last space.
+    let cut = if next.is_some_and(|c| !c.is_whitespace()) {
+        match head.rfind(char::is_whitespace) {
+            Some(i) if i > max / 2 => head[..i].to_string(),
+            _ => head,
+        }
+    } else {
+        head
+    };
+    format!("{}…", cut.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':')))
+}
+
 /// The view of one clause result, shared by the HTML report and the web app; at most `quotes` quotes are
 /// shown per constraint.
 pub(crate) fn clause_view(review: &Review, catalog: &Catalog, c: &crate::review::ClauseResult, quotes: usize) -> ClauseView {
@@ -288,6 +337,9 @@ pub(crate) fn clause_view(review: &Review, catalog: &Catalog, c: &crate::review:
                     .take(quotes)
                     .map(|e| EvView {
                         quote: review.quote(e).to_string(),
+                        short: cut_words(review.quote(e), SHORT_QUOTE),
+                        cite: String::new(),
+                        key: (e.doc, e.block, e.range.start, e.range.end),
                         doc_id: review.documents[e.doc].display_id(),
                         path: review.documents[e.doc].path.clone(),
                         locator: review.locator(e.doc, Some(e.block)),
@@ -305,7 +357,7 @@ pub(crate) fn clause_view(review: &Review, catalog: &Catalog, c: &crate::review:
             .iter()
             .map(|r| RejView {
                 quote: review.rejection_quote(r).to_string(),
-                reason: r.reason.as_str(),
+                reason: r.reason.explain_short(),
                 explain: r.reason.explain(),
                 doc_id: review.documents[r.doc].display_id(),
                 path: review.documents[r.doc].path.clone(),
@@ -329,10 +381,12 @@ pub fn render(review: &Review, catalog: &Catalog, detail: Detail) -> String {
     let mut groups: Vec<GroupView> = Vec::new();
     let mut chart_rows: Vec<(String, [usize; 4])> = Vec::new();
     let mut all_gaps = Vec::new();
+    let mut cited: Vec<CitedView> = Vec::new();
+    let mut cited_index: std::collections::HashMap<(usize, usize, usize, usize), usize> = std::collections::HashMap::new();
     for c in &review.clauses {
         let group = catalog.top_group(&c.id);
         if groups.last().is_none_or(|g| g.title != group) {
-            groups.push(GroupView { title: group.clone(), clauses: vec![] });
+            groups.push(GroupView { title: group.clone(), heading: String::new(), clauses: vec![] });
             chart_rows.push((group.clone(), [0; 4]));
         }
         if let Some(row) = chart_rows.last_mut() {
@@ -351,10 +405,66 @@ pub fn render(review: &Review, catalog: &Catalog, detail: Detail) -> String {
                 },
             ));
         }
-        let view = clause_view(review, catalog, c, QUOTES_SHOWN);
+        let mut view = clause_view(review, catalog, c, if detail == Detail::Full { usize::MAX } else { QUOTES_SHOWN });
+        for k in &mut view.constraints {
+            for e in &mut k.evidence {
+                let n = match cited_index.get(&e.key) {
+                    Some(&n) => n,
+                    None => {
+                        cited.push(CitedView {
+                            cite: format!("E{}", cited.len() + 1),
+                            quote: e.quote.clone(),
+                            doc_id: e.doc_id.clone(),
+                            path: e.path.clone(),
+                            locator: e.locator.clone(),
+                            revision: e.revision.clone(),
+                            link: e.link.clone(),
+                            cited_for: String::new(),
+                        });
+                        cited_index.insert(e.key, cited.len() - 1);
+                        cited.len() - 1
+                    }
+                };
+                let entry = &mut cited[n];
+                if !entry.cited_for.is_empty() {
+                    entry.cited_for.push_str(", ");
+                }
+                entry.cited_for.push_str(&k.id);
+                e.cite = entry.cite.clone();
+            }
+        }
         if let Some(g) = groups.last_mut() {
             g.clauses.push(view);
         }
+    }
+    // Numbered sections: the numbers make each heading findable in the printed PDF (for the contents' page
+    // numbers) and citable in an audit.
+    let full = detail == Detail::Full;
+    let mut toc: Vec<(String, String)> = vec![
+        ("coverage".into(), "Coverage statement".into()),
+        ("summary".into(), "Summary".into()),
+        ("gaps".into(), "Gaps to close".into()),
+    ];
+    if full {
+        toc.extend(groups.iter().enumerate().map(|(i, g)| (format!("group-{i}"), g.title.clone())));
+        toc.push(("inventory".into(), "Document inventory".into()));
+        toc.push(("cited".into(), "Cited passages".into()));
+    }
+    // A clause group's title carries its own number ("4 General requirements"); other sections are numbered
+    // on from the last number used.
+    let mut n = 0u32;
+    for t in toc.iter_mut() {
+        let own = t.1.split_whitespace().next().and_then(|w| w.parse::<u32>().ok());
+        match own {
+            Some(k) if t.0.starts_with("group-") && k > n => n = k,
+            _ => {
+                n += 1;
+                t.1 = format!("{n} {}", t.1);
+            }
+        }
+    }
+    for (i, g) in groups.iter_mut().enumerate() {
+        g.heading = toc.iter().find(|t| t.0 == format!("group-{i}")).map(|t| t.1.clone()).unwrap_or_else(|| g.title.clone());
     }
     all_gaps.sort_by(|a, b| a.0.cmp(&b.0).then(crate::catalog::clause_sort_key(&a.1).cmp(&crate::catalog::clause_sort_key(&b.1))));
     let critical_count = all_gaps.iter().filter(|g| g.0 == Severity::Critical).count();
@@ -373,9 +483,9 @@ pub fn render(review: &Review, catalog: &Catalog, detail: Detail) -> String {
         catalog_title: catalog.title.clone(),
         catalog_base: catalog.base_text.clone(),
         catalog_version: catalog.version.clone(),
-        catalog_sha: review.catalog_sha256.chars().take(16).collect(),
+        catalog_sha: review.catalog_sha256.clone(),
         judged_by: format!("{} · {}", review.model, review.judge),
-        page_header_left: css_string(&format!("{} — {} review", review.product, catalog.title)),
+        page_header_left: css_string(&format!("{} — {} review {}", review.product, catalog.title, review.report_number())),
         page_header_right: css_string(&format!(
             "{} · crosswalk {} · catalog {}",
             review.finished.get(..10).unwrap_or(""),
@@ -403,7 +513,7 @@ pub fn render(review: &Review, catalog: &Catalog, detail: Detail) -> String {
         critical_count,
         donut: donut([s.met, s.partial, s.missing, s.not_applicable]),
         group_chart: group_chart(&chart_rows),
-        refusals: review.refusals_by_reason().into_iter().map(|(r, n)| (r.as_str(), n)).collect(),
+        refusals: review.refusals_by_reason().into_iter().map(|(r, n)| (r.explain_short(), n)).collect(),
         groups,
         gaps: all_gaps.into_iter().map(|g| g.2).collect(),
         documents: review
@@ -419,18 +529,36 @@ pub fn render(review: &Review, catalog: &Catalog, detail: Detail) -> String {
                     Some(r) => format!("{}: {r}", d.status.as_str()),
                     None => d.status.as_str().to_string(),
                 },
-                sha: d.sha256.chars().take(16).collect(),
+                sha: d.sha256.clone(),
                 origin: d.origin.revision_label().unwrap_or_default(),
                 link: d.origin.link().unwrap_or_default().to_string(),
             })
             .collect(),
+        report_number: review.report_number(),
+        toc,
+        cited,
     };
     page.render().unwrap_or_else(|e| format!("<!DOCTYPE html><p>report could not be rendered: {}</p>", e.to_string().replace('<', "&lt;")))
+}
+
+impl Page {
+    /// The numbered heading of a section of the contents.
+    fn heading(&self, anchor: &str) -> String {
+        self.toc.iter().find(|t| t.0 == anchor).map(|t| t.1.clone()).unwrap_or_default()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quotes_are_cut_at_word_ends() {
+        assert_eq!(cut_words("short", 10), "short");
+        assert_eq!(cut_words("the secure coding standard applies", 14), "the secure…");
+        assert_eq!(cut_words("the secure, coding", 11), "the secure…");
+        assert_eq!(cut_words("abcdefghijklmnop", 5), "abcde…", "one long word is cut where it must be");
+    }
 
     #[test]
     fn css_strings_cannot_escape() {

@@ -9,6 +9,9 @@ pub const SCHEMA: &str = "crosswalk.review/1";
 #[derive(Serialize)]
 struct Out<'a> {
     schema: &'static str,
+    /// A stable number for the review: the same catalog, product, source revision and documents give the same
+    /// number.
+    report_number: String,
     tool: Tool,
     catalog: Cat<'a>,
     /// The embedding model and the judge's parameters that decided, each with its sha256.
@@ -181,6 +184,7 @@ fn constraint<'a>(review: &'a Review, k: &'a crate::review::ConstraintResult) ->
 pub fn render(review: &Review, catalog: &crate::catalog::Catalog) -> String {
     let out = Out {
         schema: SCHEMA,
+        report_number: review.report_number(),
         tool: Tool { name: "crosswalk", version: env!("CARGO_PKG_VERSION") },
         catalog: Cat {
             id: &review.catalog_id,

@@ -14,7 +14,8 @@ pub mod terminal;
 /// Output formats of `crosswalk review`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
-    /// A summary for the terminal.
+    /// The at-a-glance summary as text (what a terminal shows); `terminal` is accepted too.
+    #[value(name = "text", alias = "terminal")]
     Terminal,
     /// The `crosswalk.review/1` contract.
     Json,

@@ -40,8 +40,71 @@ impl Drop for TempDir {
     }
 }
 
-/// Print `html` to PDF bytes.
+/// Print `html` to PDF bytes. A report with a table of contents is printed twice: the first printing is read
+/// back with poppler's `pdftotext` to find the page of each numbered section heading, and the numbers are
+/// filled in before the second (without poppler the contents keep their links and no numbers).
 pub fn html_to_pdf(html: &str) -> Result<Vec<u8>, PdfError> {
+    let first = print_html(html)?;
+    match fill_contents(html, &first) {
+        Some(filled) => print_html(&filled),
+        None => Ok(first),
+    }
+}
+
+/// The text of each page of `pdf`, by poppler.
+fn pages_text(pdf: &[u8]) -> Option<Vec<String>> {
+    let dir = tempfile::tempdir().ok()?;
+    let path = dir.path().join("first.pdf");
+    std::fs::write(&path, pdf).ok()?;
+    let out = Command::new("pdftotext").arg(&path).arg("-").stdin(Stdio::null()).stderr(Stdio::null()).output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    Some(text.split('\x0c').map(|p| p.split_whitespace().collect::<Vec<_>>().join(" ")).collect())
+}
+
+/// `html` with the page number of each contents entry, found in the first printing `pdf`: entries are in
+/// document order, so each is the first page, from the previous entry's page on, that holds its numbered
+/// heading (a chart label or a summary table naming the same title earlier is passed over).
+fn fill_contents(html: &str, pdf: &[u8]) -> Option<String> {
+    const MARK: &str = "<span class=\"toc-page\" data-for=\"";
+    if !html.contains(MARK) {
+        return None;
+    }
+    let pages = pages_text(pdf)?;
+    let contents = pages.iter().position(|p| p.contains("Contents"))?;
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut from = contents + 1;
+    let mut rest = html;
+    while let Some(i) = rest.find(MARK) {
+        let (before, tail) = rest.split_at(i);
+        out.push_str(before);
+        let end = tail.find("</span>")?;
+        let span = &tail[..end];
+        let title = span.split("data-title=\"").nth(1)?.split('"').next()?;
+        let title = unescape(title).split_whitespace().collect::<Vec<_>>().join(" ");
+        out.push_str(span);
+        if let Some(i) = pages.iter().enumerate().skip(from).find(|(_, p)| p.contains(&title)).map(|(i, _)| i) {
+            out.push_str(&(i + 1).to_string());
+            from = i;
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// Undo askama's HTML escaping of an attribute value.
+fn unescape(s: &str) -> String {
+    [("&#39;", "'"), ("&quot;", "\""), ("&#34;", "\""), ("&lt;", "<"), ("&#60;", "<"), ("&gt;", ">"), ("&#62;", ">")]
+        .iter()
+        .fold(s.to_string(), |acc, (from, to)| acc.replace(from, to))
+        .replace("&#38;", "&")
+        .replace("&amp;", "&")
+}
+
+fn print_html(html: &str) -> Result<Vec<u8>, PdfError> {
     let chromium = find_chromium().ok_or(PdfError::NoChromium)?;
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     let dir = TempDir(std::env::temp_dir().join(format!("crosswalk-pdf-{}-{nanos}", std::process::id())));

@@ -5,7 +5,42 @@ use crate::model::{DocStatus, Verdict};
 use crate::review::Review;
 use std::fmt::Write as _;
 
+/// How the summary is laid out: plain (a file, a pipe) or for a colour terminal of a given width.
+#[derive(Debug, Clone, Copy)]
+pub struct Look {
+    /// ANSI colours for verdicts and severities.
+    pub colour: bool,
+    /// Columns available; titles are cut to fit.
+    pub width: usize,
+}
+
+impl Default for Look {
+    fn default() -> Self {
+        Look { colour: false, width: 100 }
+    }
+}
+
+/// `text` in the colour of a verdict or severity name, when colour is on.
+fn paint(look: Look, key: &str, text: &str) -> String {
+    if !look.colour {
+        return text.to_string();
+    }
+    let code = match key {
+        "met" => "32",
+        "partial" | "major" => "33",
+        "missing" | "critical" => "31;1",
+        "minor" => "36",
+        _ => "2",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
 pub fn render(review: &Review) -> String {
+    render_with(review, Look::default())
+}
+
+/// The summary laid out for `look`.
+pub fn render_with(review: &Review, look: Look) -> String {
     let mut s = String::new();
     let ok = review.documents.iter().filter(|d| d.status == DocStatus::Ok).count();
     let _ = writeln!(
@@ -34,11 +69,14 @@ pub fn render(review: &Review) -> String {
     for c in &review.clauses {
         let covered = c.constraints.iter().filter(|k| k.covered).count();
         let cov = if c.verdict == Verdict::NotApplicable { "-".to_string() } else { format!("{covered}/{}", c.constraints.len()) };
+        // 8 + 1 + 15 + 1 + 7 + 2 columns precede the title.
+        let room = look.width.saturating_sub(34).max(20);
         let mut title = c.title.clone();
-        if title.chars().count() > 60 {
-            title = format!("{}…", title.chars().take(59).collect::<String>());
+        if title.chars().count() > room {
+            title = format!("{}…", title.chars().take(room - 1).collect::<String>());
         }
-        let _ = writeln!(s, "{:<8} {:<15} {:>7}  {}", c.id, c.verdict.as_str(), cov, title);
+        let verdict = paint(look, c.verdict.as_str(), &format!("{:<15}", c.verdict.as_str()));
+        let _ = writeln!(s, "{:<8} {verdict} {:>7}  {}", c.id, cov, title);
     }
     let m = &review.summary;
     let _ = writeln!(
@@ -49,6 +87,11 @@ pub fn render(review: &Review) -> String {
     let gaps: usize = review.clauses.iter().map(|c| c.gaps.len()).sum();
     let critical: usize = review.clauses.iter().flat_map(|c| &c.gaps).filter(|g| g.severity == crate::catalog::Severity::Critical).count();
     let _ = writeln!(s, "{gaps} gaps ({critical} critical)");
+    for c in &review.clauses {
+        for g in c.gaps.iter().filter(|g| g.severity == crate::catalog::Severity::Critical) {
+            let _ = writeln!(s, "  {} {:<8} {}", paint(look, "critical", "critical"), c.id, g.title);
+        }
+    }
     if let Some(cd) = review.cyber_device {
         let _ = writeln!(
             s,

@@ -437,7 +437,12 @@ impl Progress for JobProgress<'_> {
     }
     fn evaluating(&self) {
         if let Ok(mut jobs) = self.state.jobs.lock() {
-            jobs.entry(self.id.to_string()).or_default().current = "evaluating the clauses…".to_string();
+            jobs.entry(self.id.to_string()).or_default().current = "indexing the passages…".to_string();
+        }
+    }
+    fn clause_done(&self, done: usize, total: usize) {
+        if let Ok(mut jobs) = self.state.jobs.lock() {
+            jobs.entry(self.id.to_string()).or_default().current = format!("evaluating the clauses: {done} of {total}");
         }
     }
     fn finish(&self) {}
@@ -619,11 +624,13 @@ struct ReviewPage {
     others: Vec<(String, String)>,
     /// What was read, with its revision ("git repository … at v3.2 (commit …)").
     source_line: String,
+    /// No document could be read: no verdicts are shown, only the files and why.
+    nothing_read: bool,
 }
 
 const DOWNLOADS: &[(&str, &str)] = &[
     ("html", "Detailed report (HTML)"),
-    ("summary.html", "Free summary (HTML)"),
+    ("summary.html", "At-a-glance summary (HTML)"),
     ("pdf", "Detailed report (PDF)"),
     ("xlsx", "Traceability matrix (XLSX)"),
     ("csv", "Traceability matrix (CSV)"),
@@ -645,12 +652,14 @@ pub(crate) async fn review(
     }
     let (mut skipped, mut clauses, mut others, mut gaps) = (vec![], vec![], vec![], vec![]);
     let mut source_line = String::new();
+    let mut nothing_read = false;
     if row.status == "done" {
         let state2 = state.clone();
         let row2 = row.clone();
         let review = tokio::task::spawn_blocking(move || load_review(&state2, &row2)).await.map_err(internal)??;
         let focus = params.get("focus").cloned().unwrap_or_default();
         source_line = review.source_line();
+        nothing_read = !review.documents.iter().any(|d| d.status == DocStatus::Ok);
         skipped = review
             .documents
             .iter()
@@ -698,6 +707,7 @@ pub(crate) async fn review(
         downloads: DOWNLOADS.to_vec(),
         others,
         source_line,
+        nothing_read,
     })
 }
 
