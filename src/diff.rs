@@ -42,6 +42,42 @@ pub struct Diff {
     pub verdicts: Vec<VerdictChange>,
     pub evidence: Vec<EvidenceChange>,
     pub documents: Vec<DocumentChange>,
+    /// Reviewer decisions that the newer review found resting on changed documents.
+    pub suspect: Vec<SuspectDecision>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct SuspectDecision {
+    pub clause: String,
+    pub by: String,
+    pub at: String,
+    pub changes: Vec<String>,
+}
+
+/// Decisions suspect in `new` that were not suspect (or not there) in `old`.
+fn made_suspect(old: &Value, new: &Value) -> Vec<SuspectDecision> {
+    let was_suspect = |clause: &str, at: &str| {
+        old["clauses"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|c| c["id"] == clause && c["decision"]["at"] == at && c["decision"]["suspect"].as_bool() == Some(true))
+    };
+    new["clauses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| {
+            let d = &c["decision"];
+            let (clause, at) = (c["id"].as_str()?, d["at"].as_str()?);
+            (d["suspect"].as_bool() == Some(true) && !was_suspect(clause, at)).then(|| SuspectDecision {
+                clause: clause.to_string(),
+                by: d["by"].as_str().unwrap_or("").to_string(),
+                at: at.to_string(),
+                changes: d["changes"].as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -159,12 +195,13 @@ pub fn diff(old: &Value, new: &Value, old_name: &str, new_name: &str) -> Result<
     for path in old_docs.keys().filter(|p| !new_docs.contains_key(*p)) {
         documents.push(DocumentChange { path: path.clone(), change: "removed", revisions: None });
     }
-    Ok(Diff { schema: "crosswalk.diff/1", old: old_name.into(), new: new_name.into(), verdicts, evidence, documents })
+    let suspect = made_suspect(old, new);
+    Ok(Diff { schema: "crosswalk.diff/1", old: old_name.into(), new: new_name.into(), verdicts, evidence, documents, suspect })
 }
 
 impl Diff {
     pub fn is_empty(&self) -> bool {
-        self.verdicts.is_empty() && self.evidence.is_empty() && self.documents.is_empty()
+        self.verdicts.is_empty() && self.evidence.is_empty() && self.documents.is_empty() && self.suspect.is_empty()
     }
 
     pub fn render_text(&self) -> String {
@@ -190,6 +227,12 @@ impl Diff {
                     None => writeln!(s, "  {} {verb} {}", e.name, e.clause),
                 }
                 .ok();
+            }
+        }
+        if !self.suspect.is_empty() {
+            let _ = writeln!(s, "\nReviewer decisions made suspect (decide again):");
+            for d in &self.suspect {
+                let _ = writeln!(s, "  {} ({}, {}): {}", d.clause, d.by, d.at, d.changes.join("; "));
             }
         }
         if !self.documents.is_empty() {

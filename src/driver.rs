@@ -189,7 +189,7 @@ pub fn read_all(request: &ReviewRequest, progress: &dyn Progress) -> Result<Read
     let source = request.source.open(request.drive.as_ref())?;
     let (mut files, problems) = source.list()?;
     // The review configuration is not a document of the product.
-    files.retain(|f| f.rel != "crosswalk.toml");
+    files.retain(|f| f.rel != "crosswalk.toml" && f.rel != crate::decisions::FILE_NAME);
     progress.start(files.len());
     let next = AtomicUsize::new(0);
     let pool = isolate::Pool::new(&request.isolation);

@@ -9,6 +9,7 @@
 pub mod calibrate;
 pub mod catalog;
 pub mod config;
+pub mod decisions;
 pub mod diff;
 pub mod driver;
 pub mod evaluate;

@@ -117,6 +117,9 @@ pub struct Review {
     pub clauses: Vec<ClauseResult>,
     /// Per clause id: the user's justification for declaring it not applicable.
     pub not_applicable: BTreeMap<String, String>,
+    /// Reviewer decisions, checked against these documents (applied by the face after evaluation).
+    #[serde(default)]
+    pub decisions: Vec<crate::decisions::Applied>,
 }
 
 impl Review {

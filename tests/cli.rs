@@ -591,3 +591,86 @@ fn the_text_summary_uses_colour_and_the_terminal_width() {
     let out = run(&["review", tmp.path().to_str().expect("utf-8"), "--quiet"]);
     assert!(!stdout(&out).contains("\x1b["));
 }
+
+#[test]
+fn reviewer_decisions_show_in_every_report_and_go_suspect_when_a_document_changes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let docs = tmp.path().join("docs");
+    write(&docs, "good.md", GOOD.as_bytes());
+    let first = review_json(&docs, &[]);
+    let c = first["clauses"].as_array().expect("clauses").iter().find(|c| c["id"] == "5.5.1").expect("5.5.1");
+    let machine = c["verdict"].as_str().expect("verdict").to_string();
+    let sha = first["documents"][0]["sha256"].as_str().expect("sha").to_string();
+    let decisions = format!(
+        "[[decision]]\nclause = \"5.5.1\"\nverdict = \"met\"\nmachine-verdict = \"{machine}\"\nreason = \"Code review records for release 3.2 were sampled at the audit.\"\nby = \"Dana Reviewer\"\nat = \"2026-12-05T09:00:00Z\"\n[[decision.evidence]]\ndocument = \"good.md\"\nsha256 = \"{sha}\"\n[[decision.passage]]\ndocument = \"good.md\"\nlocator = \"§ 3 Static analysis\"\naccept = true\n"
+    );
+    let file = tmp.path().join("decisions.toml");
+    std::fs::write(&file, &decisions).expect("write");
+    let arg = file.to_str().expect("utf-8");
+    let with = review_json(&docs, &["--decisions", arg]);
+    let c = with["clauses"].as_array().expect("clauses").iter().find(|c| c["id"] == "5.5.1").expect("5.5.1");
+    assert_eq!(c["verdict"], machine.as_str(), "the machine verdict is kept");
+    assert_eq!(c["decision"]["verdict"], "met");
+    assert_eq!(c["decision"]["by"], "Dana Reviewer");
+    assert_eq!(c["decision"]["suspect"], false);
+    let html = tmp.path().join("r.html");
+    let out = run(&[
+        "review",
+        docs.to_str().expect("utf-8"),
+        "--quiet",
+        "--decisions",
+        arg,
+        "--format",
+        "html",
+        "-o",
+        html.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = std::fs::read_to_string(&html).expect("html");
+    assert!(page.contains("Reviewer decision:") && page.contains("Code review records for release 3.2 were sampled"), "decision shown");
+    assert!(page.contains("<td>Dana Reviewer (1 clause decisions)</td>"), "approval block filled from the decisions");
+    let xlsx = tmp.path().join("m.xlsx");
+    let out = run(&[
+        "review",
+        docs.to_str().expect("utf-8"),
+        "--quiet",
+        "--decisions",
+        arg,
+        "--format",
+        "xlsx",
+        "-o",
+        xlsx.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (_, ex) = crosswalk::extract::extract("m.xlsx", &std::fs::read(&xlsx).expect("xlsx")).expect("xlsx reads");
+    assert!(ex.blocks.iter().any(|b| b.text.contains("Dana Reviewer") && b.text.contains("met")), "Decisions sheet");
+
+    // The document changes: the decision goes suspect, in the reports and in diff.
+    let old = tmp.path().join("old.json");
+    std::fs::write(&old, serde_json::to_vec(&with).expect("json")).expect("write");
+    write(&docs, "good.md", format!("{GOOD}\nRevised: static analysis now runs nightly only.\n").as_bytes());
+    let later = review_json(&docs, &["--decisions", arg]);
+    let c = later["clauses"].as_array().expect("clauses").iter().find(|c| c["id"] == "5.5.1").expect("5.5.1");
+    assert_eq!(c["decision"]["suspect"], true);
+    assert_eq!(c["decision"]["changes"][0], "good.md: changed since the decision");
+    let new = tmp.path().join("new.json");
+    std::fs::write(&new, serde_json::to_vec(&later).expect("json")).expect("write");
+    let text = stdout(&run(&["diff", old.to_str().expect("utf-8"), new.to_str().expect("utf-8")]));
+    assert!(
+        text.contains("Reviewer decisions made suspect") && text.contains("5.5.1 (Dana Reviewer, 2026-12-05T09:00:00Z): good.md: changed"),
+        "{text}"
+    );
+    let summary = stdout(&run(&["review", docs.to_str().expect("utf-8"), "--quiet", "--decisions", arg]));
+    assert!(summary.contains("Reviewer decisions: 1 (1 suspect)"), "{summary}");
+
+    // A decisions file in the reviewed folder is used by default and is not a document; a bad one is one line.
+    std::fs::write(docs.join("crosswalk-decisions.toml"), &decisions).expect("write");
+    let v = review_json(&docs, &[]);
+    assert!(v["documents"].as_array().expect("docs").iter().all(|d| d["path"] != "crosswalk-decisions.toml"));
+    assert_eq!(v["clauses"].as_array().expect("c").iter().find(|c| c["id"] == "5.5.1").expect("5.5.1")["decision"]["by"], "Dana Reviewer");
+    std::fs::write(&file, decisions.replace("by = \"Dana Reviewer\"\n", "")).expect("write");
+    let out = run(&["review", docs.to_str().expect("utf-8"), "--quiet", "--decisions", arg]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("decisions.toml"), "{}", stderr(&out));
+}

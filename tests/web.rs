@@ -511,3 +511,71 @@ async fn a_review_with_nothing_readable_gives_no_verdicts() {
     assert!(page.contains("setup.exe: unsupported format (.exe)"), "{page}");
     assert!(!page.contains("id=\"summary\"") && !page.contains("Gaps to close"), "no verdict tiles, no gaps: {page}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reviewer_decisions_survive_re_reviews_and_go_suspect() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let folder = tmp.path().join("technical-file");
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    let sop = "# WI-ENG-001 Code review\n\n| Document ID | WI-ENG-001 |\n|---|---|\n| Status | Approved |\n\n## 3 Static analysis\n\nEvery merge request runs Semgrep with rules mapped to the secure coding standard SOP-ENG-002.\n";
+    std::fs::write(folder.join("WI-ENG-001 Code review.md"), sop).expect("write");
+    let catalog = crosswalk::catalog::load_builtin("iec-81001-5-1").expect("catalog");
+    let config = ServeConfig {
+        addr: "127.0.0.1:0".parse().expect("addr"),
+        token: None,
+        data_dir: tmp.path().join("data"),
+        allow_dirs: vec![folder.canonicalize().expect("folder")],
+        exe: env!("CARGO_BIN_EXE_crosswalk").into(),
+        limits: Limits::default(),
+        allow_hosts: vec![],
+    };
+    let st = AppState::new(catalog, config).expect("state");
+    let (_, _, page) = get(&st, "/review/new").await;
+    let csrf = csrf_of(&page);
+    let start = |st: Arc<AppState>, csrf: String| async move {
+        let (s, h, _) = post_form(&st, "/review", &[("csrf", &csrf), ("dir", "0"), ("label", "Technical file")], &[]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let id = h[header::LOCATION].to_str().expect("location").trim_start_matches("/reviews/").to_string();
+        wait_done(&st, &id).await;
+        id
+    };
+    let first = start(st.clone(), csrf.clone()).await;
+    let (_, _, clause) = get(&st, &format!("/reviews/{first}/clause/5.5.1")).await;
+    assert!(clause.contains("No one has confirmed or changed this verdict yet") && clause.contains("id=\"decide\""), "{clause}");
+    let decide = |body: String| {
+        Request::post(format!("/reviews/{first}/clause/5.5.1/decide"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("req")
+    };
+    // Forged, and without a reason: refused.
+    assert_eq!(send(&st, decide("csrf=nope&verdict=met&reason=x&by=y".into())).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(send(&st, decide(format!("csrf={csrf}&verdict=met&reason=&by=Dana"))).await.0, StatusCode::BAD_REQUEST);
+    let (s, _, _) =
+        send(&st, decide(format!("csrf={csrf}&verdict=met&reason=Sampled+the+Semgrep+records+at+audit&by=Dana+Reviewer"))).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, _, clause) = get(&st, &format!("/reviews/{first}/clause/5.5.1")).await;
+    assert!(clause.contains("by <b>Dana Reviewer</b>") && clause.contains("Sampled the Semgrep records at audit"), "{clause}");
+    assert!(!clause.contains("id=\"suspect\""));
+    let (_, _, summary) = get(&st, &format!("/reviews/{first}")).await;
+    assert!(summary.contains("by Dana Reviewer"), "the clause table shows the decision");
+
+    // The cited document changes; the next review of the same folder carries the decision, marked suspect.
+    std::fs::write(folder.join("WI-ENG-001 Code review.md"), format!("{sop}\nSemgrep now runs nightly only.\n")).expect("write");
+    let second = start(st.clone(), csrf.clone()).await;
+    let (_, _, clause) = get(&st, &format!("/reviews/{second}/clause/5.5.1")).await;
+    assert!(clause.contains("id=\"suspect\"") && clause.contains("changed since the decision"), "{clause}");
+    let (s, _, json) = get(&st, &format!("/reviews/{second}/download/json")).await;
+    assert_eq!(s, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let c = v["clauses"].as_array().expect("clauses").iter().find(|c| c["id"] == "5.5.1").expect("5.5.1");
+    assert_eq!(c["decision"]["suspect"], true, "the JSON of the re-review says so");
+    // The decisions file the CLI reads.
+    let (s, _, toml) = get(&st, &format!("/reviews/{second}/decisions.toml")).await;
+    assert_eq!(s, StatusCode::OK);
+    let path = tmp.path().join("decisions.toml");
+    std::fs::write(&path, &toml).expect("write");
+    let file = crosswalk::decisions::DecisionsFile::load(&path).expect("a valid decisions file");
+    assert_eq!(file.decisions.len(), 1);
+    assert_eq!(file.decisions[0].by, "Dana Reviewer");
+}

@@ -70,6 +70,10 @@ pub(crate) struct ReviewArgs {
     /// Use the catalog in DIR instead of the built-in one.
     #[arg(long, value_name = "DIR")]
     pub(crate) catalog: Option<PathBuf>,
+    /// Reviewer decisions to show beside the machine verdicts, marked suspect when a document they rest on
+    /// changed (default: crosswalk-decisions.toml in the reviewed folder, if present).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) decisions: Option<PathBuf>,
     /// Review configuration (default: crosswalk.toml in the reviewed folder, if present).
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,

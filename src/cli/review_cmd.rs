@@ -81,7 +81,18 @@ pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<i32> {
     let show_bar = !args.quiet && std::io::stderr().is_terminal();
     let bar = super::progress::Bar::new();
     let progress: &dyn Progress = if show_bar { &bar } else { &Quiet };
-    let review = driver::run(&request, progress)?;
+    let decisions_path = match &args.decisions {
+        Some(p) => Some(p.clone()),
+        None => request.source.folder().map(|f| f.join(crosswalk::decisions::FILE_NAME)).filter(|p| p.is_file()),
+    };
+    let decisions = match &decisions_path {
+        Some(p) => Some(crosswalk::decisions::DecisionsFile::load(p)?),
+        None => None,
+    };
+    let mut review = driver::run(&request, progress)?;
+    if let Some(d) = &decisions {
+        review.decisions = crosswalk::decisions::apply(d, &review);
+    }
     // No readable document, no verdicts: 56 "missing" clauses would read as findings about the product.
     if !review.documents.iter().any(|d| d.status == crosswalk::model::DocStatus::Ok) {
         let shown = |s: &str| crosswalk::report::printable(s);

@@ -178,6 +178,7 @@ pub fn evaluate_traced(
         summary,
         clauses,
         not_applicable,
+        decisions: vec![],
     }
 }
 

@@ -85,6 +85,19 @@ pub(crate) struct ClauseView {
     pub(crate) gaps: Vec<GapView>,
     pub(crate) defense: Option<String>,
     pub(crate) maps: Vec<(String, String)>,
+    /// The reviewer's decision, if any.
+    pub(crate) decision: Option<DecisionView>,
+}
+
+pub(crate) struct DecisionView {
+    pub(crate) verdict: &'static str,
+    pub(crate) verdict_label: &'static str,
+    pub(crate) confirms: bool,
+    pub(crate) reason: String,
+    pub(crate) by: String,
+    pub(crate) at: String,
+    pub(crate) suspect: bool,
+    pub(crate) changes: String,
 }
 
 struct GroupView {
@@ -153,6 +166,11 @@ struct Page {
     toc: Vec<(String, String)>,
     /// Every cited passage once, in order of first citation.
     cited: Vec<CitedView>,
+    /// "Reviewed by" in the approval block: the reviewers who decided, and when they last did.
+    reviewed_by: String,
+    reviewed_at: String,
+    decided: usize,
+    suspect: usize,
 }
 
 struct CitedView {
@@ -365,6 +383,16 @@ pub(crate) fn clause_view(review: &Review, catalog: &Catalog, c: &crate::review:
             })
             .collect(),
         gaps,
+        decision: review.decision(&c.id).map(|a| DecisionView {
+            verdict: a.decision.verdict.as_str(),
+            verdict_label: verdict_label(a.decision.verdict),
+            confirms: a.decision.verdict == a.decision.machine_verdict,
+            reason: a.decision.reason.clone(),
+            by: a.decision.by.clone(),
+            at: a.decision.at.clone(),
+            suspect: a.suspect,
+            changes: a.changes.join("; "),
+        }),
         defense: c.audit_defense.clone(),
         maps: cl
             .map(|x| {
@@ -537,6 +565,15 @@ pub fn render(review: &Review, catalog: &Catalog, detail: Detail) -> String {
         report_number: review.report_number(),
         toc,
         cited,
+        reviewed_by: {
+            let mut names: Vec<&str> = review.decisions.iter().map(|a| a.decision.by.as_str()).collect();
+            names.sort_unstable();
+            names.dedup();
+            names.join(", ")
+        },
+        reviewed_at: review.decisions.iter().map(|a| a.decision.at.as_str()).max().unwrap_or("").to_string(),
+        decided: review.decisions.len(),
+        suspect: review.decisions.iter().filter(|a| a.suspect).count(),
     };
     page.render().unwrap_or_else(|e| format!("<!DOCTYPE html><p>report could not be rendered: {}</p>", e.to_string().replace('<', "&lt;")))
 }

@@ -100,6 +100,21 @@ struct Clause<'a> {
     rejected: Vec<Rejected<'a>>,
     gaps: Vec<Gap<'a>>,
     audit_defense: Option<&'a str>,
+    /// The reviewer's decision on this clause, with `suspect` when a document it rests on changed since.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decision: Option<DecisionOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct DecisionOut<'a> {
+    verdict: &'static str,
+    machine_verdict: &'static str,
+    reason: &'a str,
+    by: &'a str,
+    at: &'a str,
+    suspect: bool,
+    changes: &'a [String],
+    passages: &'a [crate::decisions::PassageDecision],
 }
 
 #[derive(Serialize)]
@@ -268,6 +283,16 @@ pub fn render(review: &Review, catalog: &crate::catalog::Catalog) -> String {
                         .map(|g| Gap { id: &g.id, title: &g.title, severity: g.severity.as_str(), constraints: &g.constraints })
                         .collect(),
                     audit_defense: c.audit_defense.as_deref(),
+                    decision: review.decision(&c.id).map(|a| DecisionOut {
+                        verdict: a.decision.verdict.as_str(),
+                        machine_verdict: a.decision.machine_verdict.as_str(),
+                        reason: &a.decision.reason,
+                        by: &a.decision.by,
+                        at: &a.decision.at,
+                        suspect: a.suspect,
+                        changes: &a.changes,
+                        passages: &a.decision.passages,
+                    }),
                 }
             })
             .collect(),

@@ -149,6 +149,19 @@ pub fn render(review: &Review, catalog: &Catalog) -> String {
             );
         }
         let _ = writeln!(s, "{}\n", esc(&c.justification));
+        if let Some(a) = review.decision(&c.id) {
+            let d = &a.decision;
+            let _ = writeln!(
+                s,
+                "> **Reviewer decision:** {} ({}, {}; the tool said {}) — {}{}\n",
+                d.verdict.as_str(),
+                esc(&d.by),
+                esc(&d.at),
+                d.machine_verdict.as_str(),
+                esc(&d.reason),
+                if a.suspect { format!(" **Suspect:** {}.", esc(&a.changes.join("; "))) } else { String::new() }
+            );
+        }
         if c.verdict != Verdict::NotApplicable {
             for k in &c.constraints {
                 let _ = writeln!(s, "- {} `{}` {}", if k.covered { "✅" } else { "❌" }, k.id, esc(&k.text));

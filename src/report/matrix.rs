@@ -66,6 +66,28 @@ fn matrix(review: &Review) -> (Row, Vec<Row>) {
     (header.iter().map(|s| s.to_string()).collect(), rows)
 }
 
+fn decisions(review: &Review) -> (Row, Vec<Row>) {
+    let header = ["Clause", "Machine verdict", "Reviewer verdict", "Reason", "By", "At", "Suspect", "What changed"];
+    let rows = review
+        .decisions
+        .iter()
+        .map(|a| {
+            let d = &a.decision;
+            vec![
+                d.clause.clone(),
+                d.machine_verdict.as_str().into(),
+                d.verdict.as_str().into(),
+                d.reason.clone(),
+                d.by.clone(),
+                d.at.clone(),
+                if a.suspect { "suspect".into() } else { String::new() },
+                a.changes.join("; "),
+            ]
+        })
+        .collect();
+    (header.iter().map(|s| s.to_string()).collect(), rows)
+}
+
 fn gaps(review: &Review) -> (Row, Vec<Row>) {
     let header = ["Clause", "Title", "Verdict", "Gap", "Gap title", "Severity", "Description", "What to do"];
     let rows = review
@@ -148,10 +170,11 @@ pub fn xlsx(review: &Review, catalog: &Catalog) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold().set_background_color("DDE2EA");
     let wrap = Format::new().set_text_wrap();
-    let sheets: [Sheet<'_>; 4] = [
+    let sheets: [Sheet<'_>; 5] = [
         ("Matrix", matrix(review), &[8.0, 30.0, 10.0, 12.0, 45.0, 12.0, 40.0, 16.0, 9.0, 24.0, 70.0, 7.0]),
         ("Gaps", gaps(review), &[8.0, 30.0, 10.0, 12.0, 40.0, 10.0, 60.0, 60.0]),
         ("Refused", refused(review), &[8.0, 12.0, 12.0, 45.0, 40.0, 24.0, 70.0]),
+        ("Decisions", decisions(review), &[8.0, 14.0, 14.0, 60.0, 20.0, 22.0, 9.0, 50.0]),
         ("Documents", documents(review), &[55.0, 16.0, 40.0, 9.0, 11.0, 10.0, 9.0, 40.0, 10.0, 66.0, 42.0, 40.0]),
     ];
     for (name, (header, rows), widths) in sheets {

@@ -102,6 +102,20 @@ pub fn render_with(review: &Review, look: Look) -> String {
     for (id, why) in &review.not_applicable {
         let _ = writeln!(s, "Not applicable {id}: {why}");
     }
+    if !review.decisions.is_empty() {
+        let suspect = review.decisions.iter().filter(|a| a.suspect).count();
+        let _ = writeln!(s, "Reviewer decisions: {} ({suspect} suspect)", review.decisions.len());
+        for a in review.decisions.iter().filter(|a| a.suspect) {
+            let _ = writeln!(
+                s,
+                "  {} suspect {:<8} {} ({})",
+                paint(look, "critical", "!"),
+                a.decision.clause,
+                a.decision.by,
+                a.changes.join("; ")
+            );
+        }
+    }
     let refusals = review.refusals_by_reason();
     if !refusals.is_empty() {
         let parts: Vec<String> = refusals.iter().map(|(r, n)| format!("{n} {}", r.explain_short())).collect();

@@ -549,6 +549,12 @@ fn run_job(state: &AppState, id: &ReviewId, product: String, source: &str) {
             review.source_problems.push(crate::sources::SourceProblem::new(path, reason));
         }
     }
+    // Decisions taken on earlier runs of the same technical file, checked against this run's documents.
+    if let (Ok(review), Ok(Some(row))) = (&mut outcome, state.store.get(id))
+        && let Ok(file) = state.store.decisions(&decision_key(state, &row))
+    {
+        review.decisions = crate::decisions::apply(&file, review);
+    }
     match outcome {
         Ok(review) => {
             let json = crate::report::json::render(&review, &state.catalog);
@@ -606,6 +612,9 @@ struct ClauseRow {
     covered: String,
     gaps: usize,
     focus: bool,
+    /// The reviewer's decision in a few words ("confirmed by Dana", "met by Dana", "suspect"), or empty.
+    decision: String,
+    suspect: bool,
 }
 
 #[derive(Template)]
@@ -657,6 +666,7 @@ pub(crate) async fn review(
         let state2 = state.clone();
         let row2 = row.clone();
         let review = tokio::task::spawn_blocking(move || load_review(&state2, &row2)).await.map_err(internal)??;
+        let review = with_decisions(&state, &row, &review)?;
         let focus = params.get("focus").cloned().unwrap_or_default();
         source_line = review.source_line();
         nothing_read = !review.documents.iter().any(|d| d.status == DocStatus::Ok);
@@ -677,6 +687,18 @@ pub(crate) async fn review(
                 covered: format!("{}/{}", c.constraints.iter().filter(|k| k.covered).count(), c.constraints.len()),
                 gaps: c.gaps.len(),
                 focus: c.id == focus,
+                decision: review
+                    .decision(&c.id)
+                    .map(|a| {
+                        let what = if a.decision.verdict == c.verdict {
+                            "confirmed".to_string()
+                        } else {
+                            verdict_label(a.decision.verdict).to_lowercase()
+                        };
+                        format!("{what} by {}{}", a.decision.by, if a.suspect { " — suspect" } else { "" })
+                    })
+                    .unwrap_or_default(),
+                suspect: review.decision(&c.id).is_some_and(|a| a.suspect),
             })
             .collect();
         let mut all: Vec<(crate::catalog::Severity, Vec<u32>, String, String)> = review
@@ -722,9 +744,104 @@ pub(crate) async fn status(State(state): State<Arc<AppState>>, Path(id): Path<St
 #[template(path = "web/review_clause.html")]
 struct ReviewClausePage {
     version: &'static str,
+    csrf: String,
     review_id: String,
     label: String,
     c: ClauseView,
+}
+
+/// The technical file a review belongs to, for its reviewer decisions: its source (a git repository without
+/// the revision, so decisions carry over to the next tag), or for uploads its label.
+fn decision_key(state: &AppState, row: &super::store::ReviewRow) -> String {
+    if row.source.is_empty() {
+        return format!("upload:{}", row.label);
+    }
+    for dir in &state.config.allow_dirs {
+        let shown = dir.display().to_string();
+        if row.source == shown || row.source.starts_with(&format!("{shown}@")) {
+            return shown;
+        }
+    }
+    row.source.clone()
+}
+
+/// The review with the decisions kept for its technical file, checked against its documents.
+fn with_decisions(state: &AppState, row: &super::store::ReviewRow, review: &Review) -> Result<Review, AppError> {
+    let file = state.store.decisions(&decision_key(state, row)).map_err(internal)?;
+    let mut r = review.clone();
+    r.decisions = crate::decisions::apply(&file, &r);
+    Ok(r)
+}
+
+/// A reviewer confirms or overrides a clause's verdict, with a reason and a name; cited passages can be
+/// rejected. Stored for the technical file, with the documents the decision rests on.
+pub(crate) async fn decide(
+    State(state): State<Arc<AppState>>,
+    Path((id, clause)): Path<(String, String)>,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let row = row_of(&state, &id)?;
+    let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    if !state.check_csrf(&field("csrf")) {
+        return Err(forged());
+    }
+    if row.status != "done" {
+        return Err(AppError(StatusCode::CONFLICT, "The review is still running.".into()));
+    }
+    let clean = |s: String| -> String { s.chars().filter(|c| !c.is_control() || *c == '\n').take(2000).collect() };
+    let (reason, by) = (clean(field("reason")), clean(field("by")));
+    if reason.is_empty() || by.is_empty() {
+        return Err(bad_request("a decision needs a reason and your name"));
+    }
+    let state2 = state.clone();
+    let row2 = row.clone();
+    let review = tokio::task::spawn_blocking(move || load_review(&state2, &row2)).await.map_err(internal)??;
+    let result = review.clauses.iter().find(|c| c.id == clause).ok_or_else(|| not_found_error(&format!("Clause {clause}")))?;
+    let verdict = match field("verdict").as_str() {
+        "" | "confirm" => result.verdict,
+        "met" => crate::model::Verdict::Met,
+        "partial" => crate::model::Verdict::Partial,
+        "missing" => crate::model::Verdict::Missing,
+        "not_applicable" => crate::model::Verdict::NotApplicable,
+        _ => return Err(bad_request("unknown verdict")),
+    };
+    let rejected: Vec<&String> = form.iter().filter(|(n, _)| n == "reject").map(|(_, v)| v).collect();
+    let mut passages = Vec::new();
+    for k in &result.constraints {
+        for e in &k.evidence {
+            let document = review.documents[e.doc].path.clone();
+            let locator = review.locator(e.doc, Some(e.block));
+            let token = format!("{document}|{locator}");
+            if passages.iter().any(|p: &crate::decisions::PassageDecision| p.document == document && p.locator == locator) {
+                continue;
+            }
+            let accept = !rejected.contains(&&token);
+            passages.push(crate::decisions::PassageDecision { document, locator, accept, reason: String::new() });
+        }
+    }
+    let decision = crate::decisions::Decision {
+        clause: result.id.clone(),
+        verdict,
+        machine_verdict: result.verdict,
+        reason,
+        by,
+        at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        evidence: crate::decisions::evidence_of(&review, &result.id),
+        passages,
+    };
+    state.store.add_decision(&decision_key(&state, &row), &decision).map_err(internal)?;
+    Ok(Redirect::to(&format!("/reviews/{}/clause/{}", row.id, result.id)).into_response())
+}
+
+/// The decisions of this review's technical file as a decisions file, for `crosswalk review --decisions`.
+pub(crate) async fn decisions_file(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, AppError> {
+    let row = row_of(&state, &id)?;
+    let file = state.store.decisions(&decision_key(&state, &row)).map_err(internal)?;
+    Response::builder()
+        .header(header::CONTENT_TYPE, "application/toml; charset=utf-8")
+        .header(header::CONTENT_DISPOSITION, "attachment; filename=\"crosswalk-decisions.toml\"")
+        .body(Body::from(file.to_toml()))
+        .map_err(internal)
 }
 
 pub(crate) async fn review_clause(
@@ -738,9 +855,11 @@ pub(crate) async fn review_clause(
     let state2 = state.clone();
     let row2 = row.clone();
     let review = tokio::task::spawn_blocking(move || load_review(&state2, &row2)).await.map_err(internal)??;
+    let review = with_decisions(&state, &row, &review)?;
     let result = review.clauses.iter().find(|c| c.id == clause).ok_or_else(|| not_found_error(&format!("Clause {clause}")))?;
     html(ReviewClausePage {
         version: VERSION,
+        csrf: state.csrf.clone(),
         review_id: row.id.to_string(),
         label: row.label,
         c: clause_view(&review, &state.catalog, result, usize::MAX),
@@ -777,6 +896,7 @@ pub(crate) async fn download(State(state): State<Arc<AppState>>, Path((id, forma
     let state2 = state.clone();
     let review = tokio::task::spawn_blocking(move || {
         let r = load_review(&state2, &row)?;
+        let r = with_decisions(&state2, &row, &r)?;
         render(fmt, &r, &state2.catalog, detail).map_err(|e| AppError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))
     })
     .await

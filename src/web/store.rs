@@ -103,6 +103,17 @@ impl Store {
         if !has_source {
             conn.execute_batch("ALTER TABLE reviews ADD COLUMN source TEXT NOT NULL DEFAULT '';")?;
         }
+        // Reviewer decisions belong to a technical file (a source, or an upload's label), not to one run: they
+        // survive re-reviews and are checked against each run's documents.
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS decisions (
+                key TEXT NOT NULL,
+                clause TEXT NOT NULL,
+                at TEXT NOT NULL,
+                body TEXT NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS decisions_key ON decisions (key);",
+        )?;
         let store = Store { conn: Mutex::new(conn), dir: dir.to_path_buf() };
         let interrupted = store.mark_interrupted()?;
         if interrupted > 0 {
@@ -113,6 +124,29 @@ impl Store {
 
     fn conn(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
         self.conn.lock().map_err(|_| StoreError::Poisoned)
+    }
+
+    /// Keep a reviewer decision for the technical file `key` (every decision is kept; the latest per clause
+    /// counts).
+    pub fn add_decision(&self, key: &str, d: &crate::decisions::Decision) -> Result<(), StoreError> {
+        let body = serde_json::to_string(d).map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
+        self.conn()?
+            .execute("INSERT INTO decisions (key, clause, at, body) VALUES (?1, ?2, ?3, ?4)", params![key, d.clause, d.at, body])?;
+        Ok(())
+    }
+
+    /// Every decision on the technical file `key`, oldest first.
+    pub fn decisions(&self, key: &str) -> Result<crate::decisions::DecisionsFile, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare("SELECT body FROM decisions WHERE key = ?1 ORDER BY at, rowid")?;
+        let rows = stmt.query_map(params![key], |r| r.get::<_, String>(0))?;
+        let mut file = crate::decisions::DecisionsFile::default();
+        for body in rows {
+            if let Ok(d) = serde_json::from_str(&body?) {
+                file.decisions.push(d);
+            }
+        }
+        Ok(file)
     }
 
     /// The folder of one review (documents and report): always a direct child of `reviews/`, because a
