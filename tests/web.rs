@@ -559,6 +559,15 @@ async fn reviewer_decisions_survive_re_reviews_and_go_suspect() {
     assert!(!clause.contains("id=\"suspect\""));
     let (_, _, summary) = get(&st, &format!("/reviews/{first}")).await;
     assert!(summary.contains("by Dana Reviewer"), "the clause table shows the decision");
+    // The dashboard: chart, filterable rows, exports at the top.
+    assert!(summary.contains("<svg") && summary.contains("id=\"f-severity\"") && summary.contains("data-verdict=\"met\""), "dashboard");
+    assert!(summary.find("id=\"exports\"") < summary.find("id=\"clause-table\""), "exports above the table");
+    // The evidence viewer: a quote opens the document's text at the passage, highlighted, with its hash.
+    let link = clause.split("<a class=\"quote\" href=\"").nth(1).and_then(|l| l.split('"').next()).expect("a quote links to the viewer");
+    let (s, _, viewer) = get(&st, &link.replace("&amp;", "&")).await;
+    assert_eq!(s, StatusCode::OK, "{link}");
+    assert!(viewer.contains("<mark>") && viewer.contains("class=\"passage focus"), "the passage is highlighted: {viewer}");
+    assert!(viewer.contains("SHA-256") && viewer.contains("approved"), "status and hash shown");
 
     // The cited document changes; the next review of the same folder carries the decision, marked suspect.
     std::fs::write(folder.join("WI-ENG-001 Code review.md"), format!("{sop}\nSemgrep now runs nightly only.\n")).expect("write");

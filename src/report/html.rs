@@ -58,6 +58,11 @@ pub(crate) struct RejView {
     pub(crate) doc_id: String,
     pub(crate) path: String,
     pub(crate) locator: String,
+    /// Where the passage is, for the web app's evidence viewer.
+    pub(crate) doc: usize,
+    pub(crate) block: usize,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
 }
 
 pub(crate) struct GapView {
@@ -211,7 +216,7 @@ fn css_string(s: &str) -> String {
 const COLORS: [(&str, &str); 4] = [("met", "#1f7a4d"), ("partial", "#b26b00"), ("missing", "#b3261e"), ("not applicable", "#9aa1ad")];
 
 /// Donut chart of the verdict counts (numbers only: no document text reaches the SVG).
-fn donut(counts: [usize; 4]) -> String {
+pub(crate) fn donut(counts: [usize; 4]) -> String {
     let total: usize = counts.iter().sum();
     let mut s = String::from(
         r##"<svg width="170" height="170" viewBox="0 0 42 42" role="img" aria-label="verdicts"><circle cx="21" cy="21" r="15.915" fill="transparent" stroke="#eef0f4" stroke-width="6"/>"##,
@@ -238,7 +243,7 @@ fn donut(counts: [usize; 4]) -> String {
 }
 
 /// Horizontal stacked bars per clause group.
-fn group_chart(rows: &[(String, [usize; 4])]) -> String {
+pub(crate) fn group_chart(rows: &[(String, [usize; 4])]) -> String {
     let bar_w = 520.0;
     let h = 22 * rows.len() + 30;
     let mut s = format!(r##"<svg width="100%" viewBox="0 0 860 {h}" role="img" aria-label="verdicts per clause group">"##);
@@ -283,7 +288,7 @@ fn group_chart(rows: &[(String, [usize; 4])]) -> String {
     s
 }
 
-fn idx(v: Verdict) -> usize {
+pub(crate) fn idx(v: Verdict) -> usize {
     match v {
         Verdict::Met => 0,
         Verdict::Partial => 1,
@@ -380,6 +385,10 @@ pub(crate) fn clause_view(review: &Review, catalog: &Catalog, c: &crate::review:
                 doc_id: review.documents[r.doc].display_id(),
                 path: review.documents[r.doc].path.clone(),
                 locator: review.locator(r.doc, r.block),
+                doc: r.doc,
+                block: r.block.unwrap_or(0),
+                start: r.range.start,
+                end: r.range.end,
             })
             .collect(),
         gaps,

@@ -118,6 +118,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/reviews/{id}/clause/{clause}", get(pages::review_clause))
         .route("/reviews/{id}/clause/{clause}/decide", post(pages::decide))
         .route("/reviews/{id}/decisions.toml", get(pages::decisions_file))
+        .route("/reviews/{id}/doc/{n}", get(pages::document))
         .route("/reviews/{id}/download/{format}", get(pages::download))
         .route("/reviews/{id}/delete", post(pages::delete))
         .route("/reviews/{id}/again", post(pages::again))

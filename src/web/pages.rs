@@ -615,6 +615,10 @@ struct ClauseRow {
     /// The reviewer's decision in a few words ("confirmed by Dana", "met by Dana", "suspect"), or empty.
     decision: String,
     suspect: bool,
+    /// The clause group ("5 Software development process"), for the group filter.
+    group: String,
+    /// The severities of its gaps, space-separated, for the severity filter.
+    severities: String,
 }
 
 #[derive(Template)]
@@ -635,6 +639,11 @@ struct ReviewPage {
     source_line: String,
     /// No document could be read: no verdicts are shown, only the files and why.
     nothing_read: bool,
+    donut: String,
+    group_chart: String,
+    groups: Vec<String>,
+    /// The clause asked for with `?focus=`, with its verdict, to open from the top of the page.
+    focus: Option<(String, &'static str)>,
 }
 
 const DOWNLOADS: &[(&str, &str)] = &[
@@ -662,6 +671,7 @@ pub(crate) async fn review(
     let (mut skipped, mut clauses, mut others, mut gaps) = (vec![], vec![], vec![], vec![]);
     let mut source_line = String::new();
     let mut nothing_read = false;
+    let (mut donut, mut group_chart, mut groups, mut focus_clause) = (String::new(), String::new(), Vec::new(), None);
     if row.status == "done" {
         let state2 = state.clone();
         let row2 = row.clone();
@@ -670,6 +680,21 @@ pub(crate) async fn review(
         let focus = params.get("focus").cloned().unwrap_or_default();
         source_line = review.source_line();
         nothing_read = !review.documents.iter().any(|d| d.status == DocStatus::Ok);
+        let mut rows: Vec<(String, [usize; 4])> = Vec::new();
+        for c in &review.clauses {
+            let g = state.catalog.top_group(&c.id);
+            if rows.last().is_none_or(|r| r.0 != g) {
+                rows.push((g.clone(), [0; 4]));
+            }
+            if let Some(r) = rows.last_mut() {
+                r.1[crate::report::html::idx(c.verdict)] += 1;
+            }
+        }
+        let s = &review.summary;
+        donut = crate::report::html::donut([s.met, s.partial, s.missing, s.not_applicable]);
+        group_chart = crate::report::html::group_chart(&rows);
+        groups = rows.into_iter().map(|r| r.0).collect();
+        focus_clause = review.clauses.iter().find(|c| c.id == focus).map(|c| (c.id.clone(), verdict_label(c.verdict)));
         skipped = review
             .documents
             .iter()
@@ -699,6 +724,8 @@ pub(crate) async fn review(
                     })
                     .unwrap_or_default(),
                 suspect: review.decision(&c.id).is_some_and(|a| a.suspect),
+                group: state.catalog.top_group(&c.id),
+                severities: c.gaps.iter().map(|g| g.severity.as_str()).collect::<Vec<_>>().join(" "),
             })
             .collect();
         let mut all: Vec<(crate::catalog::Severity, Vec<u32>, String, String)> = review
@@ -730,6 +757,10 @@ pub(crate) async fn review(
         others,
         source_line,
         nothing_read,
+        donut,
+        group_chart,
+        groups,
+        focus: focus_clause,
     })
 }
 
@@ -748,6 +779,128 @@ struct ReviewClausePage {
     review_id: String,
     label: String,
     c: ClauseView,
+}
+
+#[derive(Template)]
+#[template(path = "web/document.html")]
+struct DocumentPage {
+    version: &'static str,
+    review_id: String,
+    label: String,
+    path: String,
+    doc_id: String,
+    title: String,
+    state: &'static str,
+    sha256: String,
+    status: String,
+    origin: String,
+    link: String,
+    /// The passages kept in the review's record (cited and refused ones with their neighbours), in order.
+    blocks: Vec<ViewerBlock>,
+}
+
+struct ViewerBlock {
+    n: usize,
+    locator: String,
+    heading: bool,
+    /// Text before, inside and after the highlighted range (all in `before` when not highlighted).
+    before: String,
+    marked: String,
+    after: String,
+    focus: bool,
+    /// Why passages of this block were refused as evidence, and for which clause.
+    refused: Vec<String>,
+    /// The constraints this block evidences.
+    cited_for: Vec<String>,
+}
+
+/// The evidence viewer: a document's extracted text around the cited and refused passages, the requested one
+/// highlighted (`?b=BLOCK&s=START&e=END`), with the document's status and hash.
+pub(crate) async fn document(
+    State(state): State<Arc<AppState>>,
+    Path((id, n)): Path<(String, usize)>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let row = row_of(&state, &id)?;
+    if row.status != "done" {
+        return Ok(Redirect::to(&format!("/reviews/{}", row.id)).into_response());
+    }
+    let state2 = state.clone();
+    let row2 = row.clone();
+    let review = tokio::task::spawn_blocking(move || load_review(&state2, &row2)).await.map_err(internal)??;
+    let d = review.documents.get(n).ok_or_else(|| not_found_error("Document"))?;
+    let num = |k: &str| params.get(k).and_then(|v| v.parse::<usize>().ok());
+    let (focus, start, end) = (num("b"), num("s"), num("e"));
+    let mut refused: HashMap<usize, Vec<String>> = HashMap::new();
+    let mut cited: HashMap<usize, Vec<String>> = HashMap::new();
+    for c in &review.clauses {
+        for r in c.rejected.iter().filter(|r| r.doc == n) {
+            if let Some(b) = r.block {
+                refused.entry(b).or_default().push(format!("{} ({}): {}", r.reason.explain_short(), c.id, r.reason.explain()));
+            }
+        }
+        for k in &c.constraints {
+            for e in k.evidence.iter().filter(|e| e.doc == n) {
+                cited.entry(e.block).or_default().push(k.id.clone());
+            }
+        }
+    }
+    let blocks = d
+        .extracted
+        .blocks
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| !b.text.is_empty())
+        .map(|(i, b)| {
+            let is_focus = focus == Some(i);
+            let (mut before, mut marked, mut after) = (b.text.clone(), String::new(), String::new());
+            if is_focus
+                && let (Some(s), Some(e)) = (start, end)
+                && s < e
+                && e <= b.text.len()
+                && b.text.is_char_boundary(s)
+                && b.text.is_char_boundary(e)
+            {
+                before = b.text[..s].to_string();
+                marked = b.text[s..e].to_string();
+                after = b.text[e..].to_string();
+            } else if is_focus {
+                marked = std::mem::take(&mut before);
+            }
+            let mut refused_here = refused.remove(&i).unwrap_or_default();
+            refused_here.dedup();
+            let mut cited_here = cited.remove(&i).unwrap_or_default();
+            cited_here.dedup();
+            ViewerBlock {
+                n: i,
+                locator: b.locator.to_string(),
+                heading: b.kind == crate::model::BlockKind::Heading,
+                before,
+                marked,
+                after,
+                focus: is_focus,
+                refused: refused_here,
+                cited_for: cited_here,
+            }
+        })
+        .collect();
+    html(DocumentPage {
+        version: VERSION,
+        review_id: row.id.to_string(),
+        label: row.label.clone(),
+        path: d.path.clone(),
+        doc_id: d.display_id(),
+        title: d.title(),
+        state: d.extracted.meta.state.as_str(),
+        sha256: d.sha256.clone(),
+        status: match &d.reason {
+            Some(r) => format!("{}: {r}", d.status.as_str()),
+            None => d.status.as_str().to_string(),
+        },
+        origin: d.origin.revision_label().unwrap_or_default(),
+        link: d.origin.link().unwrap_or_default().to_string(),
+        blocks,
+    })
 }
 
 /// The technical file a review belongs to, for its reviewer decisions: its source (a git repository without
