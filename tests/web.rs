@@ -588,3 +588,26 @@ async fn reviewer_decisions_survive_re_reviews_and_go_suspect() {
     assert_eq!(file.decisions.len(), 1);
     assert_eq!(file.decisions[0].by, "Dana Reviewer");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_understands_the_field() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let st = state(tmp.path(), None);
+    let count = |page: &str| page.matches("<span class=\"cid\">").count();
+    let (_, _, pentest) = get(&st, "/?q=pentest").await;
+    assert!(count(&pentest) > 0 && pentest.contains("class=\"muted snippet\""), "an abbreviation finds clauses, with a snippet");
+    assert!(pentest.to_lowercase().contains("penetration"), "the snippet says why");
+    for q in ["SBOM", "SOUP", "PSIRT", "SAST", "CVD", "TARA"] {
+        let (_, _, page) = get(&st, &format!("/?q={q}")).await;
+        assert!(count(&page) > 0, "{q} finds nothing");
+    }
+    let (_, _, a) = get(&st, "/?q=code+reviews").await;
+    let (_, _, b) = get(&st, "/?q=code+review").await;
+    assert!(count(&a) > 0 && count(&a) == count(&b), "plural and singular agree: {} vs {}", count(&a), count(&b));
+    let (s, h, _) = get(&st, "/?q=5.5.1").await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(h[header::LOCATION], "/clause/5.5.1");
+    let (s, _, page) = get(&st, "/?section=7.2").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(page.contains("needs a framework"), "{page}");
+}

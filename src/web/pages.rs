@@ -76,6 +76,8 @@ struct ClauseItem {
     id: String,
     title: String,
     maps: String,
+    /// Why it matched the search: the sentence holding the first query word.
+    snippet: String,
 }
 
 #[derive(Template)]
@@ -97,27 +99,81 @@ fn words(s: &str) -> Vec<String> {
     s.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).map(|w| w.to_lowercase()).collect()
 }
 
-/// Full-text search: every query word must occur in the clause's text; hits ranked by occurrences.
-fn search_score(clause: &crate::catalog::Clause, query: &[String]) -> Option<usize> {
+/// A crude English stem, enough that "reviews", "reviewed" and "reviewing" find "review".
+fn stem(w: &str) -> String {
+    for (suffix, keep) in [("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")] {
+        if let Some(base) = w.strip_suffix(suffix)
+            && base.chars().count() >= 4
+        {
+            return format!("{base}{keep}");
+        }
+    }
+    w.to_string()
+}
+
+/// Words of the field and their longer forms: a query word matches when it or one of these does.
+const SYNONYMS: &[(&str, &[&str])] = &[
+    ("pentest", &["penetration"]),
+    ("pen-test", &["penetration"]),
+    ("sast", &["static"]),
+    ("dast", &["dynamic"]),
+    ("sbom", &["bill of materials", "sbom"]),
+    ("soup", &["third-party", "off-the-shelf", "soup"]),
+    ("ots", &["off-the-shelf"]),
+    ("psirt", &["incident response", "vulnerability"]),
+    ("cvd", &["coordinated", "disclosure"]),
+    ("tara", &["threat", "risk assessment"]),
+    ("threat-model", &["threat"]),
+    ("cve", &["vulnerabilit"]),
+    ("cvss", &["cvss", "severity"]),
+    ("mfa", &["authentication"]),
+    ("vex", &["exploitab", "vulnerabilit"]),
+];
+
+/// The clause's searchable text.
+fn search_text(clause: &crate::catalog::Clause) -> String {
     let mut text = format!("{} {} {} {} {}", clause.id, clause.title, clause.requirement, clause.context, clause.content_match);
     for c in &clause.constraints {
-        text.push(' ');
+        text.push_str(". ");
         text.push_str(&c.text);
     }
     for g in &clause.gaps {
-        text.push(' ');
+        text.push_str(". ");
         text.push_str(&g.title);
-        text.push(' ');
+        text.push_str(". ");
         text.push_str(&g.description);
     }
-    let text = text.to_lowercase();
+    text
+}
+
+/// Where a query word (or one of its synonyms) occurs in lower-cased `text`, as a word prefix of its stem.
+fn find_word(text: &str, w: &str) -> Option<usize> {
+    let mut forms: Vec<String> = vec![stem(w)];
+    if let Some((_, alts)) = SYNONYMS.iter().find(|(k, _)| *k == w) {
+        forms.extend(alts.iter().map(|a| a.to_string()));
+    }
+    forms
+        .iter()
+        .filter_map(|f| {
+            text.match_indices(f.as_str()).find(|(i, _)| *i == 0 || !text[..*i].ends_with(char::is_alphanumeric)).map(|(i, _)| i)
+        })
+        .min()
+}
+
+/// The sentence around byte `at` of `text`, cut between words.
+fn snippet(text: &str, at: usize) -> String {
+    let start = text[..at].rfind(". ").map(|i| i + 2).unwrap_or(0);
+    let end = text[at..].find(". ").map(|i| at + i + 1).unwrap_or(text.len());
+    crate::report::html::cut_words(text[start..end].trim(), 180)
+}
+
+/// Full-text search: every query word must occur in the clause's text; hits ranked by occurrences.
+fn search_score(clause: &crate::catalog::Clause, query: &[String]) -> Option<usize> {
+    let text = search_text(clause).to_ascii_lowercase();
     let mut score = 0;
     for w in query {
-        let n = text.matches(w.as_str()).count();
-        if n == 0 {
-            return None;
-        }
-        score += n;
+        find_word(&text, w)?;
+        score += text.matches(stem(w).as_str()).count().max(1);
     }
     Some(score)
 }
@@ -128,6 +184,13 @@ pub(crate) async fn index(State(state): State<Arc<AppState>>, Query(params): Que
     let section = params.get("section").cloned().unwrap_or_default();
     let query = words(&q);
     let catalog = &state.catalog;
+    // A clause number opens the clause.
+    if let Some(c) = catalog.clause(q.trim()) {
+        return Ok(Redirect::to(&format!("/clause/{}", c.id)).into_response());
+    }
+    if fw_key.is_none() && !section.trim().is_empty() {
+        return Err(bad_request("a section filter needs a framework: choose one (62443-4-1, fda, 524b, mdr, 62304, 14971)"));
+    }
     let mut groups: Vec<(String, Vec<ClauseItem>)> = Vec::new();
     let mut shown = 0;
     for c in &catalog.clauses {
@@ -150,7 +213,14 @@ pub(crate) async fn index(State(state): State<Arc<AppState>>, Query(params): Que
             None => c.crosswalk.get("iec-62443-4-1").map(|v| v.join(", ")).unwrap_or_default(),
         };
         if let Some(g) = groups.last_mut() {
-            g.1.push(ClauseItem { id: c.id.clone(), title: c.title.clone(), maps });
+            let snippet = match query.first() {
+                Some(w) => {
+                    let text = search_text(c);
+                    find_word(&text.to_ascii_lowercase(), w).map(|at| snippet(&text, at)).unwrap_or_default()
+                }
+                None => String::new(),
+            };
+            g.1.push(ClauseItem { id: c.id.clone(), title: c.title.clone(), maps, snippet });
         }
     }
     html(IndexPage {
