@@ -579,6 +579,13 @@ async fn reviewer_decisions_survive_re_reviews_and_go_suspect() {
     let v: serde_json::Value = serde_json::from_str(&json).expect("json");
     let c = v["clauses"].as_array().expect("clauses").iter().find(|c| c["id"] == "5.5.1").expect("5.5.1");
     assert_eq!(c["decision"]["suspect"], true, "the JSON of the re-review says so");
+    // Compare: counts per verdict, and the decision made suspect.
+    let (s, _, cmp) = get(&st, &format!("/compare?a={first}&b={second}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        cmp.contains("id=\"counts\"") && cmp.contains("Reviewer decisions made suspect") && cmp.contains("5.5.1 (Dana Reviewer"),
+        "{cmp}"
+    );
     // The decisions file the CLI reads.
     let (s, _, toml) = get(&st, &format!("/reviews/{second}/decisions.toml")).await;
     assert_eq!(s, StatusCode::OK);

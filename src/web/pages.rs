@@ -1178,6 +1178,31 @@ struct ComparePage {
     verdicts: Vec<(String, String, String, String)>,
     evidence: Vec<String>,
     documents: Vec<String>,
+    /// Per verdict: name, count before, count after, change ("+2", "−1", "").
+    counts: Vec<(&'static str, u64, u64, String)>,
+    /// Gaps opened and closed: clause, gap title, severity.
+    opened: Vec<(String, String, String)>,
+    closed: Vec<(String, String, String)>,
+    /// Reviewer decisions made suspect: one line each.
+    suspect: Vec<String>,
+}
+
+/// The gaps of a `crosswalk.review/1` JSON review: (clause, gap id) → (title, severity).
+fn gaps_of(v: &serde_json::Value) -> std::collections::BTreeMap<(String, String), (String, String)> {
+    v["clauses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| {
+            let clause = c["id"].as_str().unwrap_or("").to_string();
+            c["gaps"].as_array().into_iter().flatten().map(move |g| {
+                (
+                    (clause.clone(), g["id"].as_str().unwrap_or("").to_string()),
+                    (g["title"].as_str().unwrap_or("").to_string(), g["severity"].as_str().unwrap_or("").to_string()),
+                )
+            })
+        })
+        .collect()
 }
 
 pub(crate) async fn compare(
@@ -1190,8 +1215,30 @@ pub(crate) async fn compare(
         let text = std::fs::read_to_string(state.store.review_dir(id).join("review.json")).map_err(internal)?;
         serde_json::from_str(&text).map_err(internal)
     };
-    let d = crate::diff::diff(&read(&ra.id)?, &read(&rb.id)?, &ra.label, &rb.label).map_err(internal)?;
+    let (va, vb) = (read(&ra.id)?, read(&rb.id)?);
+    let d = crate::diff::diff(&va, &vb, &ra.label, &rb.label).map_err(internal)?;
+    let counts = ["met", "partial", "missing", "not_applicable"]
+        .into_iter()
+        .map(|k| {
+            let (x, y) = (va["summary"][k].as_u64().unwrap_or(0), vb["summary"][k].as_u64().unwrap_or(0));
+            let change = match y.cmp(&x) {
+                std::cmp::Ordering::Greater => format!("+{}", y - x),
+                std::cmp::Ordering::Less => format!("−{}", x - y),
+                std::cmp::Ordering::Equal => String::new(),
+            };
+            (k, x, y, change)
+        })
+        .collect();
+    let (ga, gb) = (gaps_of(&va), gaps_of(&vb));
+    let row = |k: &(String, String), v: &(String, String)| (k.0.clone(), v.0.clone(), v.1.clone());
+    let opened = gb.iter().filter(|(k, _)| !ga.contains_key(*k)).map(|(k, v)| row(k, v)).collect();
+    let closed = ga.iter().filter(|(k, _)| !gb.contains_key(*k)).map(|(k, v)| row(k, v)).collect();
+    let suspect = d.suspect.iter().map(|x| format!("{} ({}, {}): {}", x.clause, x.by, x.at, x.changes.join("; "))).collect();
     html(ComparePage {
+        counts,
+        opened,
+        closed,
+        suspect,
         version: VERSION,
         a_id: ra.id.to_string(),
         a_label: ra.label,
@@ -1201,7 +1248,13 @@ pub(crate) async fn compare(
         evidence: d
             .evidence
             .iter()
-            .map(|e| format!("{} {} {}", e.name, if e.change == "lost" { "no longer evidences" } else { "now evidences" }, e.clause))
+            .map(|e| {
+                let verb = if e.change == "lost" { "no longer evidences" } else { "now evidences" };
+                match &e.revisions {
+                    Some(r) => format!("{}: {r}, {verb} {}", e.name, e.clause),
+                    None => format!("{} {verb} {}", e.name, e.clause),
+                }
+            })
             .collect(),
         documents: d.documents.iter().map(|x| format!("{}: {}", x.change, x.path)).collect(),
     })
