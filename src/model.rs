@@ -259,6 +259,14 @@ impl Origin {
 }
 
 impl Document {
+    /// "ok", or the status with its one-line reason ("skipped: unsupported format (.exe)").
+    pub fn status_line(&self) -> String {
+        match &self.reason {
+            Some(r) => format!("{}: {r}", self.status.as_str()),
+            None => self.status.as_str().to_string(),
+        }
+    }
+
     /// The name an auditor uses for the document: its ID, else its file name.
     pub fn display_id(&self) -> String {
         match &self.extracted.meta.doc_id {

@@ -613,35 +613,27 @@ fn reviewer_decisions_show_in_every_report_and_go_suspect_when_a_document_change
     assert_eq!(c["decision"]["verdict"], "met");
     assert_eq!(c["decision"]["by"], "Dana Reviewer");
     assert_eq!(c["decision"]["suspect"], false);
+    let render_to = |format: &str, out: &std::path::Path| {
+        let o = run(&[
+            "review",
+            docs.to_str().expect("utf-8"),
+            "--quiet",
+            "--decisions",
+            arg,
+            "--format",
+            format,
+            "-o",
+            out.to_str().expect("utf-8"),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    };
     let html = tmp.path().join("r.html");
-    let out = run(&[
-        "review",
-        docs.to_str().expect("utf-8"),
-        "--quiet",
-        "--decisions",
-        arg,
-        "--format",
-        "html",
-        "-o",
-        html.to_str().expect("utf-8"),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    render_to("html", &html);
     let page = std::fs::read_to_string(&html).expect("html");
     assert!(page.contains("Reviewer decision:") && page.contains("Code review records for release 3.2 were sampled"), "decision shown");
     assert!(page.contains("<td>Dana Reviewer (1 clause decisions)</td>"), "approval block filled from the decisions");
     let xlsx = tmp.path().join("m.xlsx");
-    let out = run(&[
-        "review",
-        docs.to_str().expect("utf-8"),
-        "--quiet",
-        "--decisions",
-        arg,
-        "--format",
-        "xlsx",
-        "-o",
-        xlsx.to_str().expect("utf-8"),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    render_to("xlsx", &xlsx);
     let (_, ex) = crosswalk::extract::extract("m.xlsx", &std::fs::read(&xlsx).expect("xlsx")).expect("xlsx reads");
     assert!(ex.blocks.iter().any(|b| b.text.contains("Dana Reviewer") && b.text.contains("met")), "Decisions sheet");
 

@@ -67,6 +67,15 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// A new repository at `repo` with pulsewave's documents staged (not yet committed).
+fn staged_repo(repo: &Path) -> PathBuf {
+    std::fs::create_dir_all(repo).expect("mkdir");
+    copy_tree(&pulsewave_docs(), repo);
+    git(repo, &["init", "-q", "-b", "main"]);
+    git(repo, &["add", "-A"]);
+    repo.to_path_buf()
+}
+
 fn git(repo: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .arg("-C")
@@ -82,11 +91,7 @@ fn git(repo: &Path, args: &[&str]) -> String {
 #[test]
 fn git_repository_at_a_revision_matches_the_folder_and_diff_names_the_commits() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let repo = tmp.path().join("repo");
-    std::fs::create_dir_all(&repo).expect("mkdir");
-    copy_tree(&pulsewave_docs(), &repo);
-    git(&repo, &["init", "-q", "-b", "main"]);
-    git(&repo, &["add", "-A"]);
+    let repo = staged_repo(&tmp.path().join("repo"));
     // A submodule (a gitlink) and a symbolic link are listed, never read.
     git(&repo, &["update-index", "--add", "--cacheinfo", "160000,1111111111111111111111111111111111111111,vendor/firmware-sdk"]);
     #[cfg(unix)]
@@ -575,11 +580,7 @@ fn web_app_reviews_a_repository_at_a_revision_and_a_drive_folder() {
     drive_tree(&fake, &tmp.path().join("mirror"));
     let conf = tmp.path().join("conf");
     stored_token(&conf, "stale", 1);
-    let repo = tmp.path().join("repo");
-    std::fs::create_dir_all(&repo).expect("mkdir");
-    copy_tree(&pulsewave_docs(), &repo);
-    git(&repo, &["init", "-q", "-b", "main"]);
-    git(&repo, &["add", "-A"]);
+    let repo = staged_repo(&tmp.path().join("repo"));
     git(&repo, &["commit", "-q", "-m", "docs"]);
     git(&repo, &["tag", "v1.3"]);
     let commit = git(&repo, &["rev-parse", "HEAD"]);

@@ -17,11 +17,9 @@ pub(crate) fn run(args: ReviewArgs) -> anyhow::Result<i32> {
         Some(p) => Some(p.canonicalize().with_context(|| format!("{}: cannot open", p.display()))?),
         None => None,
     };
-    let spec = match (spec, &root) {
-        (Spec::Folder(_), Some(r)) => Spec::Folder(r.clone()),
-        (Spec::Zip(_), Some(r)) => Spec::Zip(r.clone()),
-        (Spec::Git { rev, .. }, Some(r)) => Spec::Git { repo: r.clone(), rev },
-        (other, _) => other,
+    let spec = match &root {
+        Some(r) => spec.with_local_root(r.clone()),
+        None => spec,
     };
     let config_path = match &args.config {
         Some(p) => Some(p.clone()),

@@ -562,10 +562,7 @@ pub fn render(review: &Review, catalog: &Catalog, detail: Detail) -> String {
                 revision: d.extracted.meta.revision.clone().unwrap_or_default(),
                 state: d.extracted.meta.state.as_str(),
                 format: d.format.as_str(),
-                status: match &d.reason {
-                    Some(r) => format!("{}: {r}", d.status.as_str()),
-                    None => d.status.as_str().to_string(),
-                },
+                status: d.status_line(),
                 sha: d.sha256.clone(),
                 origin: d.origin.revision_label().unwrap_or_default(),
                 link: d.origin.link().unwrap_or_default().to_string(),

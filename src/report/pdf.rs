@@ -32,14 +32,6 @@ pub fn find_chromium() -> Option<PathBuf> {
     None
 }
 
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// Print `html` to PDF bytes. A report with a table of contents is printed twice: the first printing is read
 /// back with poppler's `pdftotext` to find the page of each numbered section heading, and the numbers are
 /// filled in before the second (without poppler the contents keep their links and no numbers).
@@ -106,13 +98,12 @@ fn unescape(s: &str) -> String {
 
 fn print_html(html: &str) -> Result<Vec<u8>, PdfError> {
     let chromium = find_chromium().ok_or(PdfError::NoChromium)?;
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    let dir = TempDir(std::env::temp_dir().join(format!("crosswalk-pdf-{}-{nanos}", std::process::id())));
-    std::fs::create_dir_all(&dir.0).map_err(|e| PdfError::Failed(format!("temporary folder: {e}")))?;
-    let html_path = dir.0.join("report.html");
-    let pdf_path = dir.0.join("report.pdf");
+    let dir =
+        tempfile::Builder::new().prefix("crosswalk-pdf-").tempdir().map_err(|e| PdfError::Failed(format!("temporary folder: {e}")))?;
+    let html_path = dir.path().join("report.html");
+    let pdf_path = dir.path().join("report.pdf");
     std::fs::write(&html_path, html).map_err(|e| PdfError::Failed(format!("temporary file: {e}")))?;
-    print(&chromium, &html_path, &pdf_path, &dir.0.join("profile"))?;
+    print(&chromium, &html_path, &pdf_path, &dir.path().join("profile"))?;
     let bytes = std::fs::read(&pdf_path).map_err(|e| PdfError::Failed(format!("no PDF written: {e}")))?;
     if !bytes.starts_with(b"%PDF") {
         return Err(PdfError::Failed("output is not a PDF".into()));

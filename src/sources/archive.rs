@@ -79,7 +79,7 @@ impl Budget {
 
 /// Unpack a zip into `dest` with the limits; refuse escaping paths and bombs before writing anything.
 /// Returns the entries not unpacked (symbolic links), for the review to list.
-pub fn unzip(archive: &Path, dest: &Path, limits: &Limits, budget: &mut Budget) -> Result<Vec<String>, UploadError> {
+pub fn unzip(archive: &Path, dest: &Path, limits: &Limits, budget: &mut Budget) -> Result<Vec<super::SourceProblem>, UploadError> {
     let label = archive.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let file = std::fs::File::open(archive).map_err(|e| UploadError::Io(e.to_string()))?;
     let archive_len = file.metadata().map(|m| m.len()).unwrap_or(0).max(1);
@@ -98,7 +98,7 @@ pub fn unzip(archive: &Path, dest: &Path, limits: &Limits, budget: &mut Budget) 
         spans.push((entry.header_start(), entry.compressed_size(), name.clone()));
         if entry.is_symlink() {
             // A link is never materialised: not as a link (it could point anywhere), nor as a file.
-            skipped.push(format!("{name}: skipped: symbolic link in the archive"));
+            skipped.push(super::SourceProblem::new(&name, "skipped: symbolic link in the archive"));
             continue;
         }
         let Some(rel) = safe_relative(&name) else { return Err(UploadError::Escapes(name)) };

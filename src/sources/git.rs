@@ -40,13 +40,14 @@ fn git(repo: &Path) -> Command {
     c
 }
 
-fn run(repo: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
+/// Run git; on failure, its first line of complaint, or `when_silent` when it printed none.
+fn run(repo: &Path, args: &[&str], when_silent: &str) -> Result<Vec<u8>, String> {
     let out = git(repo).args(args).output().map_err(|e| format!("cannot run git: {e}"))?;
     if out.status.success() {
         Ok(out.stdout)
     } else {
         let err = String::from_utf8_lossy(&out.stderr);
-        let line = err.lines().find(|l| !l.trim().is_empty()).unwrap_or("git failed").trim();
+        let line = err.lines().find(|l| !l.trim().is_empty()).map(str::trim).unwrap_or(when_silent);
         Err(line.trim_start_matches("fatal: ").to_string())
     }
 }
@@ -69,10 +70,8 @@ impl Git {
         }
         let spec = format!("{rev}^{{commit}}");
         // `--quiet` makes an unknown revision fail without a message; other failures keep git's line.
-        let out = run(repo, &["rev-parse", "--verify", "--quiet", "--end-of-options", &spec]).map_err(|e| {
-            let why = if e == "git failed" { "no such commit, tag or branch".to_string() } else { e };
-            SourceError::open(format!("{}@{rev}", repo.display()), why)
-        })?;
+        let out = run(repo, &["rev-parse", "--verify", "--quiet", "--end-of-options", &spec], "no such commit, tag or branch")
+            .map_err(|e| SourceError::open(format!("{}@{rev}", repo.display()), e))?;
         let commit = String::from_utf8_lossy(&out).trim().to_string();
         if commit.len() < 40 || !commit.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(SourceError::open(format!("{}@{rev}", repo.display()), "no such commit, tag or branch"));
@@ -92,7 +91,7 @@ impl Source for Git {
     }
 
     fn list(&self) -> Result<(Vec<SourceFile>, Vec<SourceProblem>), SourceError> {
-        let out = run(&self.repo, &["ls-tree", "-r", "-z", "-l", "--full-tree", &self.commit])
+        let out = run(&self.repo, &["ls-tree", "-r", "-z", "-l", "--full-tree", &self.commit], "git could not list the commit")
             .map_err(|e| SourceError::open(self.repo.display(), e))?;
         let mut files = Vec::new();
         let mut problems = Vec::new();

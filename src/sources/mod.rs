@@ -123,6 +123,16 @@ impl Spec {
         }
     }
 
+    /// The same source with its local path replaced (by its canonical form); a Drive source is unchanged.
+    pub fn with_local_root(self, root: PathBuf) -> Spec {
+        match self {
+            Spec::Folder(_) => Spec::Folder(root),
+            Spec::Zip(_) => Spec::Zip(root),
+            Spec::Git { rev, .. } => Spec::Git { repo: root, rev },
+            other @ Spec::Gdrive { .. } => other,
+        }
+    }
+
     /// A folder source's path (where `crosswalk.toml` is looked for by default).
     pub fn folder(&self) -> Option<&Path> {
         match self {
@@ -210,13 +220,6 @@ impl Zip {
         let mut budget = archive::Budget::default();
         let skipped = archive::unzip(archive, dir.path(), &archive::Limits::default(), &mut budget)
             .map_err(|e| SourceError::open(archive.display(), e.to_string()))?;
-        let skipped = skipped
-            .into_iter()
-            .map(|line| match line.split_once(": ") {
-                Some((path, reason)) => SourceProblem::new(path, reason),
-                None => SourceProblem::new(&line, "skipped"),
-            })
-            .collect();
         Ok(Zip { archive: archive.to_path_buf(), dir, skipped })
     }
 }

@@ -441,7 +441,8 @@ async fn receive(
         let _ = std::fs::remove_file(z);
     }
     if !skipped.is_empty() {
-        std::fs::write(dir.join(SKIPPED_FILE), skipped.join("\n")).map_err(internal)?;
+        let lines: Vec<String> = skipped.iter().map(ToString::to_string).collect();
+        std::fs::write(dir.join(SKIPPED_FILE), lines.join("\n")).map_err(internal)?;
     }
     let mut shown = format!("{uploaded} uploaded files");
     let mut source = String::new();
@@ -667,6 +668,12 @@ fn load_review(state: &AppState, row: &super::store::ReviewRow) -> Result<Arc<Re
     })
 }
 
+/// [`load_review`] on a blocking thread (the record is read and parsed from disk on a miss).
+async fn load_review_blocking(state: &Arc<AppState>, row: &super::store::ReviewRow) -> Result<Arc<Review>, AppError> {
+    let (state, row) = (state.clone(), row.clone());
+    tokio::task::spawn_blocking(move || load_review(&state, &row)).await.map_err(internal)?
+}
+
 fn row_of(state: &AppState, id: &str) -> Result<super::store::ReviewRow, AppError> {
     let id = review_id(id)?;
     state.store.get(&id).map_err(internal)?.ok_or_else(|| not_found_error(&format!("Review {id}")))
@@ -743,9 +750,7 @@ pub(crate) async fn review(
     let mut nothing_read = false;
     let (mut donut, mut group_chart, mut groups, mut focus_clause) = (String::new(), String::new(), Vec::new(), None);
     if row.status == "done" {
-        let state2 = state.clone();
-        let row2 = row.clone();
-        let review = tokio::task::spawn_blocking(move || load_review(&state2, &row2)).await.map_err(internal)??;
+        let review = load_review_blocking(&state, &row).await?;
         let review = with_decisions(&state, &row, &review)?;
         let focus = params.get("focus").cloned().unwrap_or_default();
         source_line = review.source_line();
@@ -895,9 +900,7 @@ pub(crate) async fn document(
     if row.status != "done" {
         return Ok(Redirect::to(&format!("/reviews/{}", row.id)).into_response());
     }
-    let state2 = state.clone();
-    let row2 = row.clone();
-    let review = tokio::task::spawn_blocking(move || load_review(&state2, &row2)).await.map_err(internal)??;
+    let review = load_review_blocking(&state, &row).await?;
     let d = review.documents.get(n).ok_or_else(|| not_found_error("Document"))?;
     let num = |k: &str| params.get(k).and_then(|v| v.parse::<usize>().ok());
     let (focus, start, end) = (num("b"), num("s"), num("e"));
@@ -963,10 +966,7 @@ pub(crate) async fn document(
         title: d.title(),
         state: d.extracted.meta.state.as_str(),
         sha256: d.sha256.clone(),
-        status: match &d.reason {
-            Some(r) => format!("{}: {r}", d.status.as_str()),
-            None => d.status.as_str().to_string(),
-        },
+        status: d.status_line(),
         origin: d.origin.revision_label().unwrap_or_default(),
         link: d.origin.link().unwrap_or_default().to_string(),
         blocks,
@@ -1016,9 +1016,7 @@ pub(crate) async fn decide(
     if reason.is_empty() || by.is_empty() {
         return Err(bad_request("a decision needs a reason and your name"));
     }
-    let state2 = state.clone();
-    let row2 = row.clone();
-    let review = tokio::task::spawn_blocking(move || load_review(&state2, &row2)).await.map_err(internal)??;
+    let review = load_review_blocking(&state, &row).await?;
     let result = review.clauses.iter().find(|c| c.id == clause).ok_or_else(|| not_found_error(&format!("Clause {clause}")))?;
     let verdict = match field("verdict").as_str() {
         "" | "confirm" => result.verdict,
@@ -1075,9 +1073,7 @@ pub(crate) async fn review_clause(
     if row.status != "done" {
         return Ok(Redirect::to(&format!("/reviews/{}", row.id)).into_response());
     }
-    let state2 = state.clone();
-    let row2 = row.clone();
-    let review = tokio::task::spawn_blocking(move || load_review(&state2, &row2)).await.map_err(internal)??;
+    let review = load_review_blocking(&state, &row).await?;
     let review = with_decisions(&state, &row, &review)?;
     let result = review.clauses.iter().find(|c| c.id == clause).ok_or_else(|| not_found_error(&format!("Clause {clause}")))?;
     html(ReviewClausePage {

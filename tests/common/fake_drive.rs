@@ -171,17 +171,29 @@ async fn list(State(fake): State<Arc<Fake>>, headers: HeaderMap, Query(q): Query
     (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }
 
+/// The file `id`, for an authorised request; otherwise Drive's 401 or 404.
+fn item_for(fake: &Fake, headers: &HeaderMap, id: &str) -> Result<Item, Box<Response>> {
+    if !authorised(fake, headers) {
+        return Err(Box::new(error(StatusCode::UNAUTHORIZED, "authError", "Invalid Credentials")));
+    }
+    fake.items
+        .lock()
+        .expect("lock")
+        .iter()
+        .find(|i| i.id == id)
+        .cloned()
+        .ok_or_else(|| Box::new(error(StatusCode::NOT_FOUND, "notFound", &format!("File not found: {id}."))))
+}
+
 async fn file(
     State(fake): State<Arc<Fake>>,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if !authorised(&fake, &headers) {
-        return error(StatusCode::UNAUTHORIZED, "authError", "Invalid Credentials");
-    }
-    let Some(item) = fake.items.lock().expect("lock").iter().find(|i| i.id == id).cloned() else {
-        return error(StatusCode::NOT_FOUND, "notFound", &format!("File not found: {id}."));
+    let item = match item_for(&fake, &headers, &id) {
+        Ok(i) => i,
+        Err(r) => return *r,
     };
     if q.get("alt").map(String::as_str) != Some("media") {
         return (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], meta(&item).to_string()).into_response();
@@ -202,11 +214,9 @@ async fn export(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if !authorised(&fake, &headers) {
-        return error(StatusCode::UNAUTHORIZED, "authError", "Invalid Credentials");
-    }
-    let Some(item) = fake.items.lock().expect("lock").iter().find(|i| i.id == id).cloned() else {
-        return error(StatusCode::NOT_FOUND, "notFound", &format!("File not found: {id}."));
+    let item = match item_for(&fake, &headers, &id) {
+        Ok(i) => i,
+        Err(r) => return *r,
     };
     let want = match item.mime.as_str() {
         "application/vnd.google-apps.document" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",

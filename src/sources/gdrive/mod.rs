@@ -39,16 +39,16 @@ pub enum DriveError {
     Api(String),
 }
 
-/// The export format for each Google-native type we read, with its file extension.
+/// Google-native type → the format it is exported to, and that format's extension.
+const EXPORTS: &[(&str, &str, &str)] = &[
+    ("application/vnd.google-apps.document", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
+    ("application/vnd.google-apps.spreadsheet", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    ("application/vnd.google-apps.presentation", "application/vnd.openxmlformats-officedocument.presentationml.presentation", "pptx"),
+];
+
+/// The export format for a Google-native type we read, with its file extension.
 fn export_format(mime: &str) -> Option<(&'static str, &'static str)> {
-    match mime {
-        "application/vnd.google-apps.document" => Some(("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx")),
-        "application/vnd.google-apps.spreadsheet" => Some(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")),
-        "application/vnd.google-apps.presentation" => {
-            Some(("application/vnd.openxmlformats-officedocument.presentationml.presentation", "pptx"))
-        }
-        _ => None,
-    }
+    EXPORTS.iter().find(|e| e.0 == mime).map(|e| (e.1, e.2))
 }
 
 /// A Drive API client: one HTTP agent, the endpoints and the credentials (refreshed in place).
@@ -437,12 +437,7 @@ impl Source for DriveSource {
         let api = &self.client.endpoints.api;
         let call = match exported_as.as_deref() {
             Some(ext) => {
-                let mime = ["document", "spreadsheet", "presentation"]
-                    .iter()
-                    .filter_map(|k| export_format(&format!("application/vnd.google-apps.{k}")))
-                    .find(|(_, e)| *e == ext)
-                    .map(|(m, _)| m)
-                    .ok_or("unknown export format")?;
+                let mime = EXPORTS.iter().find(|e| e.2 == ext).map(|e| e.1).ok_or("unknown export format")?;
                 self.client.get(&format!("{api}/files/{file_id}/export"), &[("mimeType", mime)])
             }
             None => self.client.get(&format!("{api}/files/{file_id}"), &[("alt", "media"), ("supportsAllDrives", "true")]),
