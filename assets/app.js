@@ -36,16 +36,23 @@
   var rows = Array.prototype.slice.call(table.tBodies[0].rows);
   var fv = document.getElementById("f-verdict"), fs = document.getElementById("f-severity"), fg = document.getElementById("f-group");
   var count = document.getElementById("f-count");
-  function apply() {
+  var gapTable = document.getElementById("gap-table");
+  var gapRows = gapTable ? Array.prototype.slice.call(gapTable.tBodies[0].rows) : [];
+  // The same filters narrow the clause table and the gap list; returns how many rows are left.
+  function filter(list) {
     var shown = 0;
-    rows.forEach(function (r) {
+    list.forEach(function (r) {
       var ok = (!fv.value || r.getAttribute("data-verdict") === fv.value) &&
         (!fs.value || (" " + r.getAttribute("data-severities") + " ").indexOf(" " + fs.value + " ") >= 0) &&
         (!fg.value || r.getAttribute("data-group") === fg.value);
       r.hidden = !ok;
       if (ok) { shown += 1; }
     });
-    count.textContent = shown + " of " + rows.length + " clauses";
+    return shown;
+  }
+  function apply() {
+    var shown = filter(rows), gapsShown = filter(gapRows);
+    count.textContent = shown + " of " + rows.length + " clauses" + (gapRows.length ? ", " + gapsShown + " of " + gapRows.length + " gaps" : "");
     document.querySelectorAll(".tile").forEach(function (t) { t.classList.toggle("active", t.getAttribute("data-verdict") === fv.value); });
   }
   [fv, fs, fg].forEach(function (s) { s.addEventListener("change", apply); });
@@ -54,7 +61,7 @@
       var v = t.getAttribute("data-verdict");
       fv.value = fv.value === v ? "" : v;
       apply();
-      document.getElementById("clauses").scrollIntoView();
+      document.getElementById("filters").scrollIntoView();
     });
   });
   var order = { met: 0, partial: 1, missing: 2, not_applicable: 3 };

@@ -27,6 +27,7 @@ fn temp_beside(target: &Path) -> PathBuf {
 }
 
 /// Write `bytes` to `path` atomically: readers see the old file or the whole new one, never a part.
+/// The error names the file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = temp_beside(path);
     let result = (|| {
@@ -35,10 +36,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
-    if result.is_err() {
+    result.map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-    }
-    result
+        std::io::Error::new(e.kind(), format!("{}: cannot write: {e}", path.display()))
+    })
 }
 
 /// A report destination checked before the review runs: not inside the reviewed root, not the reviewed

@@ -631,7 +631,7 @@ fn reviewer_decisions_show_in_every_report_and_go_suspect_when_a_document_change
     render_to("html", &html);
     let page = std::fs::read_to_string(&html).expect("html");
     assert!(page.contains("Reviewer decision:") && page.contains("Code review records for release 3.2 were sampled"), "decision shown");
-    assert!(page.contains("<td>Dana Reviewer (1 clause decisions)</td>"), "approval block filled from the decisions");
+    assert!(page.contains("<td>Dana Reviewer (1 clause decision)</td>"), "approval block filled from the decisions");
     let xlsx = tmp.path().join("m.xlsx");
     render_to("xlsx", &xlsx);
     let (_, ex) = crosswalk::extract::extract("m.xlsx", &std::fs::read(&xlsx).expect("xlsx")).expect("xlsx reads");

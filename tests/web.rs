@@ -569,9 +569,18 @@ async fn reviewer_decisions_survive_re_reviews_and_go_suspect() {
     assert!(viewer.contains("<mark>") && viewer.contains("class=\"passage focus"), "the passage is highlighted: {viewer}");
     assert!(viewer.contains("SHA-256") && viewer.contains("approved"), "status and hash shown");
 
-    // The cited document changes; the next review of the same folder carries the decision, marked suspect.
+    // The cited document changes; reading the same folder again ("Read the source again" on the finished
+    // review: a new run) carries the decision, marked suspect.
     std::fs::write(folder.join("WI-ENG-001 Code review.md"), format!("{sop}\nSemgrep now runs nightly only.\n")).expect("write");
-    let second = start(st.clone(), csrf.clone()).await;
+    let again = Request::post(format!("/reviews/{first}/again"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("csrf={csrf}")))
+        .expect("req");
+    let (s, h, _) = send(&st, again).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let second = h[header::LOCATION].to_str().expect("location").trim_start_matches("/reviews/").to_string();
+    assert_ne!(second, first, "a new run, the first one kept for comparison");
+    wait_done(&st, &second).await;
     let (_, _, clause) = get(&st, &format!("/reviews/{second}/clause/5.5.1")).await;
     assert!(clause.contains("id=\"suspect\"") && clause.contains("changed since the decision"), "{clause}");
     let (s, _, json) = get(&st, &format!("/reviews/{second}/download/json")).await;

@@ -114,8 +114,7 @@ pub(crate) fn run(args: EvalArgs) -> anyhow::Result<i32> {
     }
     if let Some(path) = &args.dump_trace {
         let all: Vec<&PackTrace> = traces.iter().collect();
-        crosswalk::fsutil::write_atomic(path, calibrate::dump(&all).as_bytes())
-            .with_context(|| format!("{}: cannot write", path.display()))?;
+        crosswalk::fsutil::write_atomic(path, calibrate::dump(&all).as_bytes())?;
     }
     let prior = Judge::prior()?;
     if args.fit {

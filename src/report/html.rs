@@ -94,6 +94,14 @@ pub(crate) struct ClauseView {
     pub(crate) decision: Option<DecisionView>,
 }
 
+impl ClauseView {
+    /// The cited passages once each (a passage may be cited under several constraints), in citation order.
+    pub(crate) fn distinct_passages(&self) -> Vec<&EvView> {
+        let mut seen = std::collections::HashSet::new();
+        self.constraints.iter().flat_map(|k| &k.evidence).filter(|e| seen.insert((&e.path, &e.locator))).collect()
+    }
+}
+
 pub(crate) struct DecisionView {
     pub(crate) verdict: &'static str,
     pub(crate) verdict_label: &'static str,
@@ -173,6 +181,8 @@ struct Page {
     cited: Vec<CitedView>,
     /// "Reviewed by" in the approval block: the reviewers who decided, and when they last did.
     reviewed_by: String,
+    /// Dates (YYYY-MM-DD) for the approval block: when the tool finished, when a reviewer last decided.
+    prepared_on: String,
     reviewed_at: String,
     decided: usize,
     suspect: usize,
@@ -577,7 +587,8 @@ pub fn render(review: &Review, catalog: &Catalog, detail: Detail) -> String {
             names.dedup();
             names.join(", ")
         },
-        reviewed_at: review.decisions.iter().map(|a| a.decision.at.as_str()).max().unwrap_or("").to_string(),
+        prepared_on: review.finished.chars().take(10).collect(),
+        reviewed_at: review.decisions.iter().map(|a| a.decision.at.as_str()).max().unwrap_or("").chars().take(10).collect(),
         decided: review.decisions.len(),
         suspect: review.decisions.iter().filter(|a| a.suspect).count(),
     };

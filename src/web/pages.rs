@@ -588,7 +588,9 @@ fn spawn_job(state: &Arc<AppState>, id: &ReviewId, product: String, source: Stri
     tokio::task::spawn_blocking(move || run_job(&state2, &id2, product, &source));
 }
 
-/// "Review again" for a run that was interrupted (the server stopped) or failed.
+/// "Review again": a run that was interrupted (the server stopped) or failed runs again in place; a finished
+/// review of a folder, repository or Drive folder reads its source again as a new run (so the two can be
+/// compared and decisions checked against the documents as they are now).
 pub(crate) async fn again(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -597,6 +599,21 @@ pub(crate) async fn again(
     let row = row_of(&state, &id)?;
     if !state.check_csrf(&form.csrf) {
         return Err(AppError(StatusCode::FORBIDDEN, "The form has expired; reload the page and try again.".into()));
+    }
+    if row.status == "done" {
+        if row.source.is_empty() {
+            return Err(AppError(
+                StatusCode::CONFLICT,
+                "Uploaded documents are reviewed as they were uploaded: upload the new versions with the same label to review them again."
+                    .into(),
+            ));
+        }
+        let id = ReviewId::generate();
+        std::fs::create_dir_all(state.store.review_dir(&id)).map_err(internal)?;
+        let created = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+        state.store.insert(&id, &created, &row.label, &row.product, &row.source).map_err(internal)?;
+        spawn_job(&state, &id, row.product.clone(), row.source.clone());
+        return Ok(Redirect::to(&format!("/reviews/{id}")).into_response());
     }
     if row.source.is_empty() && !state.store.review_dir(&row.id).join("docs").is_dir() {
         return Err(AppError(StatusCode::CONFLICT, "The documents of this review are no longer stored; start a new review.".into()));
@@ -708,8 +725,10 @@ struct ReviewPage {
     total: usize,
     skipped: Vec<(String, String)>,
     clauses: Vec<ClauseRow>,
-    /// Gaps, most severe first: (clause, gap title, severity).
-    gaps: Vec<(String, String, &'static str)>,
+    /// Gaps, most severe first: (clause, gap title, severity, the clause's verdict and group for the filters).
+    gaps: Vec<(String, String, &'static str, &'static str, String)>,
+    /// Clauses whose reviewer decision is suspect: (clause, who decided).
+    suspects: Vec<(String, String)>,
     downloads: Vec<(&'static str, &'static str)>,
     others: Vec<(String, String)>,
     /// What was read, with its revision ("git repository … at v3.2 (commit …)").
@@ -745,7 +764,7 @@ pub(crate) async fn review(
     if let Some(j) = state.jobs.lock().ok().and_then(|j| j.get(row.id.as_str()).cloned()) {
         (done, total) = (j.done, j.total);
     }
-    let (mut skipped, mut clauses, mut others, mut gaps) = (vec![], vec![], vec![], vec![]);
+    let (mut skipped, mut clauses, mut others, mut gaps, mut suspects) = (vec![], vec![], vec![], vec![], vec![]);
     let mut source_line = String::new();
     let mut nothing_read = false;
     let (mut donut, mut group_chart, mut groups, mut focus_clause) = (String::new(), String::new(), Vec::new(), None);
@@ -753,7 +772,12 @@ pub(crate) async fn review(
         let review = load_review_blocking(&state, &row).await?;
         let review = with_decisions(&state, &row, &review)?;
         let focus = params.get("focus").cloned().unwrap_or_default();
-        source_line = review.source_line();
+        source_line = if row.source.is_empty() {
+            format!("{} uploaded files, stored with this review", review.documents.len())
+        } else {
+            review.source_line()
+        };
+        suspects = review.decisions.iter().filter(|a| a.suspect).map(|a| (a.decision.clause.clone(), a.decision.by.clone())).collect();
         nothing_read = !review.documents.iter().any(|d| d.status == DocStatus::Ok);
         let mut rows: Vec<(String, [usize; 4])> = Vec::new();
         for c in &review.clauses {
@@ -803,13 +827,19 @@ pub(crate) async fn review(
                 severities: c.gaps.iter().map(|g| g.severity.as_str()).collect::<Vec<_>>().join(" "),
             })
             .collect();
-        let mut all: Vec<(crate::catalog::Severity, Vec<u32>, String, String)> = review
+        let mut all: Vec<(crate::catalog::Severity, Vec<u32>, String, String, &'static str)> = review
             .clauses
             .iter()
-            .flat_map(|c| c.gaps.iter().map(move |g| (g.severity, c.sort_key(), c.id.clone(), g.title.clone())))
+            .flat_map(|c| c.gaps.iter().map(move |g| (g.severity, c.sort_key(), c.id.clone(), g.title.clone(), c.verdict.as_str())))
             .collect();
         all.sort();
-        gaps = all.into_iter().map(|(s, _, id, title)| (id, title, s.as_str())).collect();
+        gaps = all
+            .into_iter()
+            .map(|(s, _, id, title, verdict)| {
+                let group = state.catalog.top_group(&id);
+                (id, title, s.as_str(), verdict, group)
+            })
+            .collect();
         others = state
             .store
             .list()
@@ -828,6 +858,7 @@ pub(crate) async fn review(
         skipped,
         clauses,
         gaps,
+        suspects,
         downloads: DOWNLOADS.to_vec(),
         others,
         source_line,
@@ -1051,7 +1082,8 @@ pub(crate) async fn decide(
         passages,
     };
     state.store.add_decision(&decision_key(&state, &row), &decision).map_err(internal)?;
-    Ok(Redirect::to(&format!("/reviews/{}/clause/{}", row.id, result.id)).into_response())
+    // Back to the clause, scrolled to the decision just recorded.
+    Ok(Redirect::to(&format!("/reviews/{}/clause/{}#decision", row.id, result.id)).into_response())
 }
 
 /// The decisions of this review's technical file as a decisions file, for `crosswalk review --decisions`.
@@ -1169,8 +1201,10 @@ struct ComparePage {
     version: &'static str,
     a_id: String,
     a_label: String,
+    a_created: String,
     b_id: String,
     b_label: String,
+    b_created: String,
     verdicts: Vec<(String, String, String, String)>,
     evidence: Vec<String>,
     documents: Vec<String>,
@@ -1238,8 +1272,10 @@ pub(crate) async fn compare(
         version: VERSION,
         a_id: ra.id.to_string(),
         a_label: ra.label,
+        a_created: ra.created,
         b_id: rb.id.to_string(),
         b_label: rb.label,
+        b_created: rb.created,
         verdicts: d.verdicts.iter().map(|v| (v.clause.clone(), v.title.clone(), v.old.clone(), v.new.clone())).collect(),
         evidence: d
             .evidence
