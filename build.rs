@@ -1,10 +1,43 @@
 //! Embeds the bundled catalogs (`catalog/<id>/*.toml`) into the binary, so `crosswalk` works from any
-//! folder; `--catalog DIR` still loads a user's own copy at run time.
+//! folder; `--catalog DIR` still loads a user's own copy at run time. Also fingerprints the sources
+//! (`CROSSWALK_SOURCE_ID` for the whole crate, `CROSSWALK_EXTRACT_ID` for `src/extract`), so the caches
+//! never serve a result made by other code under the same version number.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
+/// FNV-1a over the relative paths and contents of every file under `dir`, in sorted order.
+fn fingerprint(dir: &Path) -> String {
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, &mut files);
+    files.sort();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap_or_default();
+        for b in f.to_string_lossy().as_bytes().iter().chain([0u8].iter()).chain(bytes.iter()) {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
 fn main() {
+    println!("cargo:rerun-if-changed=src");
+    println!("cargo:rustc-env=CROSSWALK_SOURCE_ID={}", fingerprint(Path::new("src")));
+    println!("cargo:rustc-env=CROSSWALK_EXTRACT_ID={}", fingerprint(Path::new("src/extract")));
     let root = Path::new("catalog");
     println!("cargo:rerun-if-changed=catalog");
     let mut out = String::from("/// (catalog id, file name, contents), sorted.\npub(crate) static BUILTIN: &[(&str, &str, &str)] = &[\n");

@@ -269,6 +269,9 @@ fn judged_key(catalog: &Catalog, documents: &[Document], settings: &Settings, en
     use sha2::Digest as _;
     let mut h = sha2::Sha256::new();
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    // The code that judged, not only its version number: a patched or development build never reuses
+    // another build's verdicts.
+    h.update(env!("CROSSWALK_SOURCE_ID").as_bytes());
     for part in [&catalog.sha256, &engine.model.sha256, &engine.judge.sha256] {
         h.update(part.as_bytes());
         h.update([0]);

@@ -319,6 +319,9 @@ pub enum RejectReason {
     Draft,
     Superseded,
     Glossary,
+    /// Named, not stated: a file whose name matches but whose content evidences nothing, or a passage
+    /// that names a constraint's subject (its defining concept and most of the others) without showing the
+    /// practice carried out (the nearest miss of a constraint nothing covers).
     NameOnly,
     NoText,
 }
@@ -346,7 +349,7 @@ impl RejectReason {
             RejectReason::Draft => "in a draft document",
             RejectReason::Superseded => "in a superseded document",
             RejectReason::Glossary => "definition only",
-            RejectReason::NameOnly => "file name matches, content does not",
+            RejectReason::NameOnly => "named only, not shown",
             RejectReason::NoText => "file without readable text",
         }
     }

@@ -32,6 +32,27 @@ pub struct Rejection {
     pub constraint: Option<String>,
 }
 
+impl Rejection {
+    /// A few words for this refusal: a passage that only names the subject reads differently from a file
+    /// that only matches by name.
+    pub fn explain_short(&self) -> &'static str {
+        match (self.reason, self.block) {
+            (RejectReason::NameOnly, Some(_)) => "nearest passage, names the subject only",
+            (reason, _) => reason.explain_short(),
+        }
+    }
+
+    /// A sentence for reports.
+    pub fn explain(&self) -> &'static str {
+        match (self.reason, self.block) {
+            (RejectReason::NameOnly, Some(_)) => {
+                "the passage that came nearest for a constraint nothing covers: it names the subject, but the judge did not read it as the practice carried out (a reviewer may decide otherwise)"
+            }
+            (reason, _) => reason.explain(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConstraintResult {
     pub id: String,

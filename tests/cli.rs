@@ -413,6 +413,36 @@ fn every_kind_of_false_evidence_is_refused() {
     }
 }
 
+/// A constraint nothing covers: the passage that came nearest while only naming its subject is reported,
+/// with its quote and a plain reason, and is not cited.
+#[test]
+fn a_passage_that_only_names_the_subject_is_reported_not_cited() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let pack = tmp.path().join("pack");
+    let talk = "The keynote asked whether penetration testing of medical devices should become mandatory.";
+    write(&pack, "newsletter.md", format!("# Engineering newsletter, spring issue\n\n## Talks\n\n{talk}\n").as_bytes());
+    let v = common::review_json(&pack, &["--no-cache"]);
+    let c = v["clauses"].as_array().expect("clauses").iter().find(|c| c["id"] == "5.7.4").expect("5.7.4");
+    assert_eq!(c["verdict"], "missing", "{c:#}");
+    let rejected = c["rejected"].as_array().expect("rejected");
+    assert!(rejected.iter().any(|r| r["reason"] == "name_only" && r["quote"] == talk), "{rejected:#?}");
+    assert!(c["justification"].as_str().expect("justification").contains("named only"), "{c:#}");
+    let html = tmp.path().join("r.html");
+    let out = common::run(&[
+        "review",
+        pack.to_str().expect("utf-8"),
+        "--format",
+        "html",
+        "--no-cache",
+        "--quiet",
+        "-o",
+        html.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let page = std::fs::read_to_string(&html).expect("html");
+    assert!(page.contains("the judge did not read it as the practice carried out"), "the reason in words");
+}
+
 /// Applicability from `crosswalk.toml`: ISH1 item classes and declared not-applicable clauses, with the
 /// justification in every report; the route picks the catalog; a bad key is named.
 #[test]

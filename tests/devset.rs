@@ -56,6 +56,22 @@ fn gaps_and_defenses_never_contradict_the_evidence() {
                 .filter(|k| k["status"] == "covered")
                 .map(|k| k["id"].as_str().expect("id"))
                 .collect();
+            // A passage the report cites is never also listed as only naming the subject.
+            // (A page locator holds many passages: the quotes must not overlap.)
+            let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+            let cited: Vec<(String, String, String)> = c["constraints"]
+                .as_array()
+                .expect("constraints")
+                .iter()
+                .chain(c["advisory_constraints"].as_array().into_iter().flatten())
+                .flat_map(|k| k["evidence"].as_array().into_iter().flatten())
+                .map(|e| (s(&e["document"]), s(&e["locator"]), s(&e["quote"])))
+                .collect();
+            for r in c["rejected"].as_array().into_iter().flatten().filter(|r| r["reason"] == "name_only" && r["quote"] != "") {
+                let (doc, loc, quote) = (s(&r["document"]), s(&r["locator"]), s(&r["quote"]));
+                let overlaps = cited.iter().any(|(d, l, q)| *d == doc && *l == loc && (q.contains(&quote) || quote.contains(q.as_str())));
+                assert!(!overlaps, "{pack} {}: {doc} {loc} {quote:?} is cited and refused as named only", c["id"]);
+            }
             for g in c["gaps"].as_array().expect("gaps") {
                 for k in g["constraints"].as_array().expect("gap constraints") {
                     let k = k.as_str().expect("id");

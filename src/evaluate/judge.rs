@@ -65,6 +65,16 @@ pub struct Measures {
     pub extra_terms: f32,
 }
 
+/// Share of a constraint's concepts a passage must name (with its defining concept stated in its text) to
+/// read as a mention of the constraint's subject: reported when refused or when it is the nearest miss.
+pub const MENTION_SHARE: f32 = 0.6;
+
+/// The passage states the constraint's defining concept and names most of the others (in its text,
+/// header, headings or title): what a reader or a keyword tool would take for evidence.
+pub fn mentions(f: &Features) -> bool {
+    f[5] > 0.5 && f[2] >= MENTION_SHARE
+}
+
 pub fn features(m: &Measures) -> Features {
     [
         1.0,

@@ -254,7 +254,8 @@ fn evaluate_clause(
 
     let scans = retrieve::Scans::default();
     let mut constraints = Vec::new();
-    let mut rejected: Vec<Rejection> = Vec::new();
+    // Refusals with the score of the passage refused (the most convincing are kept when there are many).
+    let mut rejected: Vec<(f32, Rejection)> = Vec::new();
     let mut traced = Vec::new();
     // Per document: its best accepted passage for this clause (constraint index, evidence).
     let mut best_of_doc: BTreeMap<usize, (usize, Evidence)> = BTreeMap::new();
@@ -309,21 +310,28 @@ fn evaluate_clause(
                 best_of_doc.insert(c.doc, (ci, evidence_of(c, engine)));
             }
         }
-        // Refused passages that would otherwise have counted are reported with their reason, so a reader
-        // sees why a keyword-rich passage is not evidence.
-        let reportable =
-            |c: &retrieve::Candidate| c.score >= threshold || c.all_near || (c.refused == Some(RejectReason::Placeholder) && c.on_topic);
-        for c in cands.iter().filter(|c| c.refused.is_some() && reportable(c)) {
-            let reason = c.refused.unwrap_or(RejectReason::Negated);
-            if !rejected.iter().any(|r| r.doc == c.doc && r.block == Some(c.block) && r.reason == reason) {
-                rejected.push(Rejection {
-                    doc: c.doc,
-                    block: Some(c.block),
-                    range: c.range.clone(),
-                    reason,
-                    constraint: Some(constraint.id.clone()),
-                });
+        // Refused passages that would otherwise have counted, or that name the constraint's subject, are
+        // reported with their reason, so a reader sees why a keyword-rich passage is not evidence.
+        let reportable = |c: &retrieve::Candidate| c.score >= threshold || c.all_near || judge::mentions(&c.features);
+        let report = |c: &retrieve::Candidate, reason: RejectReason, rejected: &mut Vec<(f32, Rejection)>| {
+            if !rejected.iter().any(|(_, r)| r.doc == c.doc && r.block == Some(c.block) && r.reason == reason) {
+                let r =
+                    Rejection { doc: c.doc, block: Some(c.block), range: c.range.clone(), reason, constraint: Some(constraint.id.clone()) };
+                rejected.push((c.score, r));
             }
+        };
+        for c in cands.iter().filter(|c| c.refused.is_some() && reportable(c)) {
+            report(c, c.refused.unwrap_or(RejectReason::Negated), &mut rejected);
+        }
+        // A constraint nothing covers: the passage that comes nearest while naming its subject is reported
+        // as a mention, so the report says what was looked at and why it does not count.
+        if chosen.is_empty()
+            && let Some(c) = cands
+                .iter()
+                .filter(|c| c.refused.is_none() && judge::mentions(&c.features))
+                .max_by(|a, b| a.score.total_cmp(&b.score).then_with(|| b.doc.cmp(&a.doc)).then_with(|| b.block.cmp(&a.block)))
+        {
+            report(c, RejectReason::NameOnly, &mut rejected);
         }
         let nearest = if chosen.is_empty() {
             cands.iter().filter(|c| c.refused.is_none()).max_by(|a, b| a.score.total_cmp(&b.score)).map(|c| evidence_of(c, engine))
@@ -363,7 +371,7 @@ fn evaluate_clause(
     // Files that match by name but give nothing: no passage of theirs is cited, and no refusal already says
     // why their content does not count.
     let explained: BTreeSet<usize> =
-        constraints.iter().flat_map(|c| c.evidence.iter().map(|e| e.doc)).chain(rejected.iter().map(|r| r.doc)).collect();
+        constraints.iter().flat_map(|c| c.evidence.iter().map(|e| e.doc)).chain(rejected.iter().map(|(_, r)| r.doc)).collect();
     for &di in &file_matches {
         let doc = &corpus.docs[di];
         let reason = if doc.status != DocStatus::Ok || doc.extracted.chars() == 0 {
@@ -379,11 +387,21 @@ fn evaluate_clause(
             None
         };
         if let Some(reason) = reason {
-            rejected.push(Rejection { doc: di, block: None, range: 0..0, reason, constraint: None });
+            rejected.push((f32::INFINITY, Rejection { doc: di, block: None, range: 0..0, reason, constraint: None }));
         }
     }
-    rejected.sort_by_key(|a| (a.doc, a.block, a.reason));
+    // A passage cited for one constraint is not also "the nearest miss" of another.
+    let cited_blocks: BTreeSet<(usize, usize)> = constraints.iter().flat_map(|c| c.evidence.iter().map(|e| (e.doc, e.block))).collect();
+    rejected.retain(|(_, r)| !(r.reason == RejectReason::NameOnly && r.block.is_some_and(|b| cited_blocks.contains(&(r.doc, b)))));
+    // Kept when there are many: whole documents and each uncovered constraint's nearest mention first, then
+    // the passages that came closest to counting.
+    rejected.sort_by(|(sa, a), (sb, b)| {
+        let first = |r: &Rejection| r.block.is_none() || r.reason == RejectReason::NameOnly;
+        first(b).cmp(&first(a)).then_with(|| sb.total_cmp(sa)).then_with(|| (a.doc, a.block, a.reason).cmp(&(b.doc, b.block, b.reason)))
+    });
     rejected.truncate(MAX_REJECTED);
+    let mut rejected: Vec<Rejection> = rejected.into_iter().map(|(_, r)| r).collect();
+    rejected.sort_by_key(|a| (a.doc, a.block, a.reason));
 
     let decisive: Vec<bool> = constraints.iter().filter(|c| c.required).map(|c| c.covered).collect();
     let verdict = verdict_of(&decisive);

@@ -267,7 +267,7 @@ fn doc_info(doc: &Document, concepts: &ConceptIndex, model: &Model, on: &[Vector
     let mut header_group_cache: std::collections::HashMap<&str, std::sync::Arc<GroupSet>> = std::collections::HashMap::new();
     let mut passages = Vec::with_capacity(doc.extracted.blocks.len());
     let mut doc_vec = vec![0f32; model.dims()];
-    for block in &doc.extracted.blocks {
+    for (position, block) in doc.extracted.blocks.iter().enumerate() {
         let ctx = block.context.as_str();
         let context_embedding = *context_keys.entry(ctx).or_insert_with(|| {
             contexts.push(model.embed(&format!("{title}. {ctx}")));
@@ -279,7 +279,8 @@ fn doc_info(doc: &Document, concepts: &ConceptIndex, model: &Model, on: &[Vector
             header_group_cache.entry(block.header.as_str()).or_insert_with(|| concepts.groups(&block.header).into()).clone();
         let chars = block.text.chars().count();
         let kind = kind_of(block, chars);
-        let candidate = !matches!(block.kind, BlockKind::Heading | BlockKind::TableHeader);
+        let candidate =
+            !matches!(block.kind, BlockKind::Heading | BlockKind::TableHeader) && !crate::extract::meta::is_control_row(block, position);
         let sentences = sentences(&block.text);
         let (groups, embedding) = if candidate {
             let embed_text = if block.header.is_empty() { block.text.clone() } else { format!("{} {}", block.header, block.text) };

@@ -64,8 +64,6 @@ impl Index {
 
 /// A scored candidate passage.
 pub(crate) struct Candidate {
-    /// Some concept of the constraint matches the passage, its header or its heading path.
-    pub(crate) on_topic: bool,
     /// The passage sits in a section about the constraint's defining concept (its first group matches
     /// the heading path) and states it.
     pub(crate) dedicated: bool,
@@ -322,9 +320,8 @@ fn measure(
     } else {
         refuse::refuse(doc.extracted.meta.state, info.glossary, constraint.negation_is_content, &block.context, &block.text, &considered)
     };
-    let on_topic = in_near.iter().any(|x| *x);
     let dedicated = groups.first().is_some_and(|g| p.context_groups.contains(*g)) && in_text.first().copied().unwrap_or(false);
-    Candidate { on_topic, dedicated, doc: di, block: bi, range, score, features, all_near, kind: p.kind, matched, refused }
+    Candidate { dedicated, doc: di, block: bi, range, score, features, all_near, kind: p.kind, matched, refused }
 }
 
 #[cfg(test)]

@@ -86,7 +86,7 @@ impl Cache {
             }
         };
         let poppler = super::pdf_layout::pdftotext().is_some();
-        let version = format!("{}+{FORMAT}+poppler={poppler}", env!("CARGO_PKG_VERSION"));
+        let version = format!("{}+{FORMAT}+{}+poppler={poppler}", env!("CARGO_PKG_VERSION"), env!("CROSSWALK_EXTRACT_ID"));
         Ok(Cache { conn: Mutex::new(conn), version, path })
     }
 

@@ -51,6 +51,48 @@ fn state_of(value: &str) -> Option<DocState> {
     }
 }
 
+/// How far into a document its control block (ID, version, status, approvals) is looked for.
+const CONTROL_BLOCKS: usize = 40;
+
+/// Field names of a document-control block ("Document ID", "Version", "Status", "Approved by" …).
+fn is_control_key(key: &str) -> bool {
+    static KEY: OnceLock<Regex> = OnceLock::new();
+    let key_re = re(
+        &KEY,
+        r"(?i)^\s*(?:document\s*(?:id|no\.?|number|owner|title|type|status|version)|doc\.?\s*(?:id|no\.?)|title|version|revision|rev\.?|status|owner|authors?|prepared\s+by|written\s+by|reviewed\s+by|reviewers?|approved\s+by|approvers?|approval\s+date|effective(?:\s+date)?|release\s+date|date|issue\s+date|classification|confidentiality|supersedes|replaces)\s*:?\s*$",
+    );
+    key_re.is_match(key)
+}
+
+/// A control field's value is a name, a number, a date or a state, not a sentence.
+fn is_control_value(v: &str) -> bool {
+    v.split_whitespace().count() <= 8
+}
+
+/// A row or line of the document-control block at the top of a document (a "Status | Approved" row,
+/// "Version: 2.1", a row under a "Document ID | Version | Status" header; `position` is the block's index):
+/// it says what the document is, never how anything is done, so it is not a passage to cite.
+pub(crate) fn is_control_row(block: &Block, position: usize) -> bool {
+    if position >= CONTROL_BLOCKS {
+        return false;
+    }
+    if block.kind == crate::model::BlockKind::TableRow {
+        let cells: Vec<&str> = block.text.split(" | ").collect();
+        if !block.header.is_empty() {
+            let heads: Vec<&str> = block.header.split(" | ").collect();
+            if heads.iter().all(|h| is_control_key(h)) {
+                return true;
+            }
+        }
+        return cells.len() == 2 && is_control_key(cells[0]) && is_control_value(cells[1]);
+    }
+    // "Status: Approved" on a line of its own.
+    match block.text.split_once(':') {
+        Some((k, v)) => !v.trim().is_empty() && is_control_key(k) && is_control_value(v),
+        None => false,
+    }
+}
+
 /// Fill `meta` from the control block (first passages), properties and the file name; what the file says
 /// wins over what its name suggests.
 pub(crate) fn read(file_name: &str, blocks: &[Block], title: Option<String>, custom: &[(String, String)]) -> DocMeta {
@@ -68,7 +110,7 @@ pub(crate) fn read(file_name: &str, blocks: &[Block], title: Option<String>, cus
         let line = format!("{k}: {v}");
         apply(&mut meta, &line, id_field, status_field, version_field);
     }
-    for (i, block) in blocks.iter().take(40).enumerate() {
+    for (i, block) in blocks.iter().take(CONTROL_BLOCKS).enumerate() {
         // A control table laid out in columns ("Document ID | Version | Status" over "ARCH-001 | 1.3 |
         // Approved") is read cell by cell as "Header: value".
         if block.kind == crate::model::BlockKind::TableRow && !block.header.is_empty() {
@@ -207,5 +249,30 @@ mod tests {
         let m = read("notes.md", &[], None, &[]);
         assert_eq!(m.doc_id, None);
         assert_eq!(m.state, DocState::Unknown);
+    }
+
+    #[test]
+    fn control_rows_are_not_passages() {
+        for t in ["Status | Approved", "Approved by | Head of Engineering", "Document ID | ENG-009", "Version | 2.1"] {
+            assert!(is_control_row(&row(t), 2), "{t}");
+        }
+        let mut line = row("Status: Approved");
+        line.kind = BlockKind::Paragraph;
+        assert!(is_control_row(&line, 0));
+        let mut columns = row("ARCH-001 | 1.3 | Approved");
+        columns.header = "Document ID | Version | Status".into();
+        assert!(is_control_row(&columns, 1));
+        // Content, or a control-looking row far into the document, is a passage.
+        for t in ["Static analysis | Semgrep on every merge request", "Status | Approved | by the CCB before release"] {
+            assert!(!is_control_row(&row(t), 2), "{t}");
+        }
+        let mut step = row("3 | Security lead");
+        step.header = "Step | Owner".into();
+        assert!(!is_control_row(&step, 3));
+        assert!(!is_control_row(&row("Status | Approved"), CONTROL_BLOCKS));
+        let mut prose = row("Status: the findings are triaged weekly by the PSIRT and tracked in Jira until closed.");
+        prose.kind = BlockKind::Paragraph;
+        assert!(!is_control_row(&prose, 5), "a sentence after a field name is content");
+        assert!(!is_control_row(&row("Owner | The security lead owns the SBOM and reviews it every month"), 4));
     }
 }

@@ -7,7 +7,7 @@ pub mod cache;
 mod html;
 pub mod isolate;
 mod markdown;
-mod meta;
+pub(crate) mod meta;
 mod office;
 mod pdf;
 mod pdf_layout;

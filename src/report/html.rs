@@ -390,8 +390,8 @@ pub(crate) fn clause_view(review: &Review, catalog: &Catalog, c: &crate::review:
             .iter()
             .map(|r| RejView {
                 quote: review.rejection_quote(r).to_string(),
-                reason: r.reason.explain_short(),
-                explain: r.reason.explain(),
+                reason: r.explain_short(),
+                explain: r.explain(),
                 doc_id: review.documents[r.doc].display_id(),
                 path: review.documents[r.doc].path.clone(),
                 locator: review.locator(r.doc, r.block),

@@ -190,11 +190,11 @@ pub fn render(review: &Review, catalog: &Catalog) -> String {
                 let _ = writeln!(
                     s,
                     "- {} — {}, {}{}: {}",
-                    r.reason.explain_short(),
+                    r.explain_short(),
                     esc(&d.display_id()),
                     esc(&review.locator(r.doc, r.block)),
                     if q.is_empty() { String::new() } else { format!(" “{}”", esc(q)) },
-                    r.reason.explain()
+                    r.explain()
                 );
             }
         }

@@ -122,7 +122,7 @@ fn refused(review: &Review) -> (Row, Vec<Row>) {
                     c.id.clone(),
                     r.constraint.clone().unwrap_or_default(),
                     r.reason.as_str().into(),
-                    r.reason.explain().into(),
+                    r.explain().into(),
                     review.documents[r.doc].path.clone(),
                     review.locator(r.doc, r.block),
                     review.rejection_quote(r).to_string(),

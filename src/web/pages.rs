@@ -940,7 +940,7 @@ pub(crate) async fn document(
     for c in &review.clauses {
         for r in c.rejected.iter().filter(|r| r.doc == n) {
             if let Some(b) = r.block {
-                refused.entry(b).or_default().push(format!("{} ({}): {}", r.reason.explain_short(), c.id, r.reason.explain()));
+                refused.entry(b).or_default().push(format!("{} ({}): {}", r.explain_short(), c.id, r.explain()));
             }
         }
         for k in &c.constraints {
