@@ -188,8 +188,22 @@ impl Packed {
     /// Cosine of two packed unit vectors: an exact integer dot product, scaled (the fast path of the
     /// semantic ranking, which compares every passage with every constraint's exemplars).
     pub fn dot(&self, other: &Packed) -> f32 {
-        let sum: i32 = self.values.iter().zip(&other.values).map(|(a, b)| i32::from(*a) * i32::from(*b)).sum();
-        self.scale * other.scale * sum as f32
+        // The product of two i8 fits an i16: multiplying in 16 bits lets the compiler use the baseline
+        // x86-64 (SSE2) 16-bit multiply on 16 lanes at a time instead of emulating 32-bit multiplies, the
+        // hot loop of the semantic ranking. Exact: the same integer sum as multiplying in 32 bits.
+        const LANES: usize = 16;
+        let (a, b) = (&self.values, &other.values);
+        let n = a.len().min(b.len());
+        let mut acc = [0i32; LANES];
+        let (ca, cb) = (a[..n].chunks_exact(LANES), b[..n].chunks_exact(LANES));
+        let (ra, rb) = (ca.remainder(), cb.remainder());
+        for (x, y) in ca.zip(cb) {
+            for i in 0..LANES {
+                acc[i] += i32::from(i16::from(x[i]) * i16::from(y[i]));
+            }
+        }
+        let tail: i32 = ra.iter().zip(rb).map(|(x, y)| i32::from(*x) * i32::from(*y)).sum();
+        self.scale * other.scale * (acc.iter().sum::<i32>() + tail) as f32
     }
 
     /// Cosine with a unit `f32` vector.
@@ -271,6 +285,27 @@ fn basic_tokens(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The 16-bit lane dot product is the exact integer dot product, extremes and odd lengths included.
+    #[test]
+    fn packed_dot_is_exact() {
+        let mut seed = 0x2026_1205_u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            ((seed % 255) as i16 - 127) as i8
+        };
+        for len in [0, 1, 15, 16, 17, 256, 300] {
+            let a: Vec<i8> = (0..len).map(|_| next()).collect();
+            let b: Vec<i8> = (0..len).map(|_| next()).collect();
+            let naive: i32 = a.iter().zip(&b).map(|(x, y)| i32::from(*x) * i32::from(*y)).sum();
+            let (pa, pb) = (Packed { scale: 1.0, values: a }, Packed { scale: 1.0, values: b });
+            assert_eq!(pa.dot(&pb), naive as f32, "length {len}");
+        }
+        let max = Packed { scale: 1.0, values: vec![-127; 256] };
+        assert_eq!(max.dot(&max), (127 * 127 * 256) as f32);
+    }
 
     /// The expected tokens are what Hugging Face `tokenizers` gives with the model's own tokenizer.json.
     #[test]
