@@ -72,7 +72,12 @@ pub const MENTION_SHARE: f32 = 0.6;
 /// The passage states the constraint's defining concept and names most of the others (in its text,
 /// header, headings or title): what a reader or a keyword tool would take for evidence.
 pub fn mentions(f: &Features) -> bool {
-    f[5] > 0.5 && f[2] >= MENTION_SHARE
+    f[5] > 0.5 && concepts_in_context(f) >= MENTION_SHARE
+}
+
+/// Share of the constraint's concepts named in the passage's text, header, headings or title.
+pub fn concepts_in_context(f: &Features) -> f32 {
+    f[2]
 }
 
 pub fn features(m: &Measures) -> Features {
