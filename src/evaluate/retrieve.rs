@@ -178,6 +178,24 @@ pub(crate) fn candidates(
     out
 }
 
+/// Which of `groups` can each stand on a match of its own in the text: groups are given, fewest matches
+/// first, the earliest match that overlaps none already taken. A group without matches is `false`.
+pub(crate) fn distinct_groups(groups: &[u32], hits: &[crate::index::concepts::GroupHit]) -> Vec<bool> {
+    let spans: Vec<Vec<(u32, u32)>> =
+        groups.iter().map(|g| hits.iter().filter(|h| h.group == *g).map(|h| (h.start, h.end)).collect()).collect();
+    let mut order: Vec<usize> = (0..groups.len()).filter(|i| !spans[*i].is_empty()).collect();
+    order.sort_by_key(|i| (spans[*i].len(), *i));
+    let mut taken: Vec<(u32, u32)> = Vec::new();
+    let mut ok = vec![false; groups.len()];
+    for i in order {
+        if let Some(s) = spans[i].iter().find(|(a, b)| taken.iter().all(|(x, y)| b <= x || y <= a)) {
+            taken.push(*s);
+            ok[i] = true;
+        }
+    }
+    ok
+}
+
 /// The smallest run of sentences [lo, hi] holding at least one index from every list.
 pub(crate) fn min_window(lists: &[Vec<usize>]) -> Option<(usize, usize)> {
     let mut starts: Vec<usize> = lists.iter().flatten().copied().collect();
@@ -239,10 +257,17 @@ fn measure(
     let (hits, sents) = (&scan.0, &scan.1);
     let sentence_of = |pos: usize| sents.iter().position(|s| s.start <= pos && pos < s.end.max(s.start + 1)).unwrap_or(0);
     let is_row = matches!(p.kind, PassageKind::TableRow | PassageKind::Record) || !block.header.is_empty();
-    // Per group: the sentences where it matches in the text.
+    // Per group: the sentences where it matches in the text. One word does not state two concepts: a group
+    // whose every match overlaps the match another group stands on ("threat" inside "threat modelling")
+    // is not in the text.
+    let distinct = distinct_groups(groups, hits);
     let per_group: Vec<Vec<usize>> = groups
         .iter()
-        .map(|g| {
+        .zip(&distinct)
+        .map(|(g, ok)| {
+            if !ok {
+                return Vec::new();
+            }
             let mut idx: Vec<usize> = hits.iter().filter(|h| h.group == *g).map(|h| sentence_of(h.start as usize)).collect();
             idx.dedup();
             idx
@@ -326,6 +351,19 @@ fn measure(
 
 #[cfg(test)]
 mod tests {
+    use crate::index::concepts::GroupHit;
+
+    /// One word cannot stand for two concepts; separate words can, whatever the order of the groups.
+    #[test]
+    fn a_word_counts_for_one_group() {
+        let hit = |group, start, end| GroupHit { group, start, end };
+        // "Threat modelling is a topic …": group 1 ("threat model*") and group 2 ("threat*") on one word.
+        assert_eq!(distinct_groups(&[1, 2], &[hit(1, 0, 16), hit(2, 0, 6)]), vec![true, false]);
+        // "A threat model is kept for the device": group 2 also matches "device".
+        assert_eq!(distinct_groups(&[1, 2], &[hit(1, 2, 14), hit(2, 2, 8), hit(2, 31, 37)]), vec![true, true]);
+        // A group without a match, and a match shared by two groups with another word for one of them.
+        assert_eq!(distinct_groups(&[1, 2, 3], &[hit(1, 0, 5), hit(2, 0, 5), hit(2, 10, 15)]), vec![true, true, false]);
+    }
     use super::*;
 
     #[test]
