@@ -443,6 +443,40 @@ fn a_passage_that_only_names_the_subject_is_reported_not_cited() {
     assert!(page.contains("the judge did not read it as the practice carried out"), "the reason in words");
 }
 
+/// A passage that hands its substance to another document ("… are defined in IRP-009 §7") is worth what
+/// that place holds: an unfilled template section makes the reference a placeholder; a filled one is evidence.
+#[test]
+fn a_reference_to_an_unfilled_section_is_a_placeholder() {
+    let plan = "# CMP-002 Cybersecurity Management Plan\n\n| Document ID | CMP-002 |\n|---|---|\n| Status | Approved |\n\n## 6 Remediation\n\nVulnerabilities are fixed in maintenance releases. Target timelines for delivering security fixes are defined in IRP-009 §7.\n";
+    let procedure = |section7: &str| {
+        format!(
+            "# IRP-009 Incident Response Procedure\n\n| Document ID | IRP-009 |\n|---|---|\n| Status | Approved |\n\n## 6. Analysis\n\nThe PSIRT analyses every report.\n\n## 7. Remediation timelines\n\n{section7}\n\n## 8. Records\n\nRecords are kept in Jira.\n"
+        )
+    };
+    let c1 = |section7: &str| {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let pack = tmp.path().join("pack");
+        write(&pack, "CMP-002 Cybersecurity Management Plan.md", plan.as_bytes());
+        write(&pack, "IRP-009 Incident Response Procedure.md", procedure(section7).as_bytes());
+        let v = common::review_json(&pack, &["--no-cache"]);
+        let c = v["clauses"].as_array().expect("clauses").iter().find(|c| c["id"] == "6.1.1").expect("6.1.1").clone();
+        c
+    };
+    let unfilled = c1("[Define target timelines for delivering security fixes by severity, e.g. Critical / High / Medium / Low.]");
+    let k = unfilled["constraints"].as_array().expect("constraints").iter().find(|k| k["id"] == "6.1.1-c1").expect("c1");
+    let cites_plan =
+        k["evidence"].as_array().expect("evidence").iter().any(|e| e["document"].as_str().is_some_and(|d| d.starts_with("CMP-002")));
+    assert!(!cites_plan, "the reference to an unfilled section is not evidence: {k:#}");
+    let refused = unfilled["rejected"].as_array().expect("rejected");
+    assert!(
+        refused.iter().any(|r| r["reason"] == "placeholder" && r["document"].as_str().is_some_and(|d| d.starts_with("CMP-002"))),
+        "the reference is reported as a placeholder: {refused:#?}"
+    );
+    let filled = c1("Security fixes are delivered within 30 days for Critical and High findings, within 90 days for the others.");
+    let k = filled["constraints"].as_array().expect("constraints").iter().find(|k| k["id"] == "6.1.1-c1").expect("c1");
+    assert_eq!(k["status"], "covered", "a filled section is evidence: {k:#}");
+}
+
 /// Applicability from `crosswalk.toml`: ISH1 item classes and declared not-applicable clauses, with the
 /// justification in every report; the route picks the catalog; a bad key is named.
 #[test]

@@ -80,6 +80,8 @@ pub(crate) struct Corpus<'a> {
     pub(crate) docs: &'a [Document],
     pub(crate) info: Vec<DocInfo>,
     pub(crate) concepts: &'a ConceptIndex,
+    /// Documents by their document ID (upper case), for passages that refer to another document.
+    ids: std::collections::HashMap<String, usize>,
 }
 
 /// Sentence ranges of a passage: split after `.`, `?`, `!` followed by a space, and at table cell
@@ -229,7 +231,46 @@ impl<'a> Corpus<'a> {
             }
         });
         let info = slots.into_iter().map(|s| s.into_inner().ok().flatten().unwrap_or_else(empty_info)).collect();
-        Corpus { docs, info, concepts }
+        let mut ids = std::collections::HashMap::new();
+        for (i, d) in docs.iter().enumerate() {
+            if let Some(id) = &d.extracted.meta.doc_id {
+                ids.entry(id.to_uppercase()).or_insert(i);
+            }
+        }
+        Corpus { docs, info, concepts, ids }
+    }
+
+    /// A passage hands its substance to document `id` (section `section`, if named): true when that
+    /// document is in the review and the place holds nothing but template placeholders (or nothing at
+    /// all), so the reference evidences nothing. A document not in the review is not judged here.
+    pub(crate) fn refers_to_nothing(&self, id: &str, section: Option<&str>) -> bool {
+        let Some(&di) = self.ids.get(&id.to_uppercase()) else { return false };
+        let (doc, info) = (&self.docs[di], &self.info[di]);
+        if doc.status != DocStatus::Ok {
+            return true;
+        }
+        let in_section = |context: &str| match section {
+            None => true,
+            // "7. Remediation timelines", "7.2 …", "§ 7 …", "Section 7: …" (not "71 …").
+            Some(s) => context.split(" › ").any(|h| {
+                let h = h.trim_start_matches(|c: char| c == '§' || c.is_whitespace());
+                let h = ["section ", "chapter ", "clause "]
+                    .iter()
+                    .find_map(|w| h.get(..w.len()).filter(|p| p.eq_ignore_ascii_case(w)).map(|_| &h[w.len()..]))
+                    .unwrap_or(h);
+                h.strip_prefix(s).is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', ' ', ')', ':']))
+            }),
+        };
+        let mut content = doc
+            .extracted
+            .blocks
+            .iter()
+            .zip(&info.passages)
+            .filter(|(b, _)| !matches!(b.kind, BlockKind::Heading | BlockKind::TableHeader) && in_section(&b.context));
+        match section {
+            None => info.template,
+            Some(_) => content.all(|(_, p)| p.placeholder),
+        }
     }
 
     pub(crate) fn passage(&self, doc: usize, block: usize) -> &PassageInfo {

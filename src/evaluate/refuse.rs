@@ -53,6 +53,7 @@ pub(crate) fn is_placeholder(text: &str) -> bool {
         &R,
         r"(?ix)
         \[[^\]]{0,300}\b(placeholder|insert|describe|enter|add\s+(your|the|a)|fill\s+in|to\s+be\s+(added|completed|confirmed|defined|provided|written|inserted|determined)|your\s+\w+|tbd|tbc|todo|xxx)\b[^\]]{0,300}\]
+        | \[\s*(describe|define|list|specify|explain|state|identify|provide|outline|summari[sz]e|insert|enter|fill|give|name|include|attach|indicate|select|choose|write|replace|complete|add)\s[^\]]{10,600}\]
         | <\s*(insert|describe|enter|your|placeholder)[^>]{0,200}>
         | (?:^|[^$])\{\{[^}]{0,100}\}\}
         | \b(TBD|TBC|TODO|FIXME)\b
@@ -243,6 +244,18 @@ pub(crate) fn is_definition(text: &str) -> bool {
     .is_match(text)
 }
 
+/// A sentence that hands its substance to another document ("Target timelines are defined in IRP-001 §7",
+/// "… is described in SOP-SEC-006, section 4"): the document ID and the section number, if named.
+pub(crate) fn delegation(sentence: &str) -> Option<(String, Option<String>)> {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let r = re(
+        &R,
+        r"(?i:\b(?:is|are)\s+(?:defined|described|specified|documented|set\s+out|laid\s+down|given|stated|listed)\s+in\s+(?:the\s+)?)([A-Z][A-Z0-9]{1,7}(?:-[A-Z0-9]{1,8}){1,4})\b(?:(?i:[\s,]*(?:§|section|sec\.|clause|chapter)\s*)(\d+(?:\.\d+)*))?",
+    );
+    let c = r.captures(sentence)?;
+    Some((c[1].to_string(), c.get(2).map(|m| m.as_str().to_string())))
+}
+
 /// The reason a matching passage is refused, if any. `sentences` are those of the quoted span that carry
 /// a matched term; `block` is the whole passage; `context` its heading.
 pub(crate) fn refuse(
@@ -276,6 +289,16 @@ pub(crate) fn refuse(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn delegation_names_the_document_and_section() {
+        let d = |s: &str| delegation(s);
+        assert_eq!(d("Target timelines for delivering fixes are defined in IRP-001 §7."), Some(("IRP-001".into(), Some("7".into()))));
+        assert_eq!(d("Roles are described in the SOP-SEC-006, section 4.2."), Some(("SOP-SEC-006".into(), Some("4.2".into()))));
+        assert_eq!(d("The rules are listed in WI-ENG-020."), Some(("WI-ENG-020".into(), None)));
+        assert_eq!(d("Fixes are defined by the PSIRT lead."), None);
+        assert_eq!(d("Timelines are defined in the procedure."), None);
+    }
     use super::*;
 
     #[test]
@@ -370,6 +393,11 @@ mod tests {
     fn placeholders_and_glossaries() {
         assert!(is_placeholder("[Placeholder — Technical Publications to insert decommissioning steps]"));
         assert!(is_placeholder("[describe your review process]"));
+        // A bracketed instruction: an imperative verb first, whatever the verb's position in our list.
+        assert!(is_placeholder("[Define target timelines for delivering security fixes by severity, e.g. Critical / High.]"));
+        assert!(is_placeholder("[List the third-party components and their suppliers here]"));
+        assert!(!is_placeholder("Results are kept [as required by SOP-QA-004] for ten years."));
+        assert!(!is_placeholder("[1] IEC 81001-5-1:2021, Health software security."));
         assert!(is_placeholder("Owner: TBD"));
         assert!(is_placeholder("The table below shows examples only. Add - or reference - your records."));
         assert!(is_placeholder("Template Copyright openregulatory.com. See template license"));

@@ -178,24 +178,6 @@ pub(crate) fn candidates(
     out
 }
 
-/// Which of `groups` can each stand on a match of its own in the text: groups are given, fewest matches
-/// first, the earliest match that overlaps none already taken. A group without matches is `false`.
-pub(crate) fn distinct_groups(groups: &[u32], hits: &[crate::index::concepts::GroupHit]) -> Vec<bool> {
-    let spans: Vec<Vec<(u32, u32)>> =
-        groups.iter().map(|g| hits.iter().filter(|h| h.group == *g).map(|h| (h.start, h.end)).collect()).collect();
-    let mut order: Vec<usize> = (0..groups.len()).filter(|i| !spans[*i].is_empty()).collect();
-    order.sort_by_key(|i| (spans[*i].len(), *i));
-    let mut taken: Vec<(u32, u32)> = Vec::new();
-    let mut ok = vec![false; groups.len()];
-    for i in order {
-        if let Some(s) = spans[i].iter().find(|(a, b)| taken.iter().all(|(x, y)| b <= x || y <= a)) {
-            taken.push(*s);
-            ok[i] = true;
-        }
-    }
-    ok
-}
-
 /// The smallest run of sentences [lo, hi] holding at least one index from every list.
 pub(crate) fn min_window(lists: &[Vec<usize>]) -> Option<(usize, usize)> {
     let mut starts: Vec<usize> = lists.iter().flatten().copied().collect();
@@ -257,17 +239,11 @@ fn measure(
     let (hits, sents) = (&scan.0, &scan.1);
     let sentence_of = |pos: usize| sents.iter().position(|s| s.start <= pos && pos < s.end.max(s.start + 1)).unwrap_or(0);
     let is_row = matches!(p.kind, PassageKind::TableRow | PassageKind::Record) || !block.header.is_empty();
-    // Per group: the sentences where it matches in the text. One word does not state two concepts: a group
-    // whose every match overlaps the match another group stands on ("threat" inside "threat modelling")
-    // is not in the text.
-    let distinct = distinct_groups(groups, hits);
+    // Per group: the sentences where it matches in the text. (A catalog phrase may hold another group's
+    // word on purpose: "submit vulnerability reports" states the channel and the subject.)
     let per_group: Vec<Vec<usize>> = groups
         .iter()
-        .zip(&distinct)
-        .map(|(g, ok)| {
-            if !ok {
-                return Vec::new();
-            }
+        .map(|g| {
             let mut idx: Vec<usize> = hits.iter().filter(|h| h.group == *g).map(|h| sentence_of(h.start as usize)).collect();
             idx.dedup();
             idx
@@ -345,25 +321,24 @@ fn measure(
     } else {
         refuse::refuse(doc.extracted.meta.state, info.glossary, constraint.negation_is_content, &block.context, &block.text, &considered)
     };
+    // A sentence that alone brings one of the constraint's concepts to the quote only refers to another
+    // document of the review, and the place it refers to is an unfilled template ("timelines are defined
+    // in IRP-001 §7", where §7 is a bracketed instruction): the reference is a placeholder too.
+    let refused = refused.or_else(|| {
+        let (lo, hi) = window?;
+        let carries = |i: usize| per_group.iter().any(|g| g.contains(&i) && !g.iter().any(|j| *j != i && (lo..=hi).contains(j)));
+        (lo..=hi)
+            .filter(|i| carries(*i))
+            .filter_map(|i| sents.get(i).and_then(|s| refuse::delegation(&block.text[s.clone()])))
+            .any(|(id, section)| corpus.refers_to_nothing(&id, section.as_deref()))
+            .then_some(RejectReason::Placeholder)
+    });
     let dedicated = groups.first().is_some_and(|g| p.context_groups.contains(*g)) && in_text.first().copied().unwrap_or(false);
     Candidate { dedicated, doc: di, block: bi, range, score, features, all_near, kind: p.kind, matched, refused }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::index::concepts::GroupHit;
-
-    /// One word cannot stand for two concepts; separate words can, whatever the order of the groups.
-    #[test]
-    fn a_word_counts_for_one_group() {
-        let hit = |group, start, end| GroupHit { group, start, end };
-        // "Threat modelling is a topic …": group 1 ("threat model*") and group 2 ("threat*") on one word.
-        assert_eq!(distinct_groups(&[1, 2], &[hit(1, 0, 16), hit(2, 0, 6)]), vec![true, false]);
-        // "A threat model is kept for the device": group 2 also matches "device".
-        assert_eq!(distinct_groups(&[1, 2], &[hit(1, 2, 14), hit(2, 2, 8), hit(2, 31, 37)]), vec![true, true]);
-        // A group without a match, and a match shared by two groups with another word for one of them.
-        assert_eq!(distinct_groups(&[1, 2, 3], &[hit(1, 0, 5), hit(2, 0, 5), hit(2, 10, 15)]), vec![true, true, false]);
-    }
     use super::*;
 
     #[test]
