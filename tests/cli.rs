@@ -459,8 +459,7 @@ fn a_reference_to_an_unfilled_section_is_a_placeholder() {
         write(&pack, "CMP-002 Cybersecurity Management Plan.md", plan.as_bytes());
         write(&pack, "IRP-009 Incident Response Procedure.md", procedure(section7).as_bytes());
         let v = common::review_json(&pack, &["--no-cache"]);
-        let c = v["clauses"].as_array().expect("clauses").iter().find(|c| c["id"] == "6.1.1").expect("6.1.1").clone();
-        c
+        v["clauses"].as_array().expect("clauses").iter().find(|c| c["id"] == "6.1.1").expect("6.1.1").clone()
     };
     let unfilled = c1("[Define target timelines for delivering security fixes by severity, e.g. Critical / High / Medium / Low.]");
     let k = unfilled["constraints"].as_array().expect("constraints").iter().find(|k| k["id"] == "6.1.1-c1").expect("c1");
