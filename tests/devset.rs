@@ -3,7 +3,7 @@
 //! not seen. The same figures come from `crosswalk eval --loo PACK… --format json`.
 //!
 //! Floors asserted here are what the judgment reaches today (see CHANGELOG): accuracy 0.83 (one clause of 56 below the 0.857 measured on 2026-12-05) and no
-//! labelled-missing clause reported met on every pack. Traps, evidence recall and citation precision are
+//! labelled-missing clause reported met on every pack, every trap refused on the three written packs. Traps, evidence recall and citation precision are
 //! guarded at today's level so they cannot silently fall; their targets (every trap, 0.90, 0.60) are not
 //! yet reached on the new packs and the closing note says so.
 
@@ -31,12 +31,16 @@ fn leave_one_pack_out_figures() {
         let f = |k: &str| p[k].as_f64().expect("number");
         assert!(f("accuracy") >= 0.83, "accuracy below 0.83: {p}");
         assert_eq!(p["false_met"], 0, "a labelled-missing clause reported met: {p}");
-        assert!(f("traps_refused") >= 0.3 * f("traps"), "traps: {p}");
+        assert!(f("traps_refused") >= 0.55 * f("traps"), "traps: {p}");
         assert!(f("evidence_recall") >= 0.33, "evidence recall: {p}");
         assert!(f("citation_precision") >= 0.40, "citation precision: {p}");
     }
+    // Every trap of the three written packs is refused (kubernetes: 6 of 10 on 2026-12-05).
+    for name in ["acme-dialysis", "orthotrack", "pulsewave"] {
+        let p = loo.iter().find(|p| p["pack"] == name).expect("pack");
+        assert_eq!(p["traps_refused"], p["traps"], "{p}");
+    }
     let acme = loo.iter().find(|p| p["pack"] == "acme-dialysis").expect("acme");
-    assert_eq!(acme["traps_refused"], acme["traps"], "{acme}");
     assert!(acme["evidence_recall"].as_f64().expect("recall") >= 0.80, "{acme}");
 }
 

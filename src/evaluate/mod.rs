@@ -312,13 +312,13 @@ fn evaluate_clause(
         }
         // Refused passages that would otherwise have counted, or that name the constraint's subject, are
         // reported with their reason, so a reader sees why a keyword-rich passage is not evidence.
-        // (A placeholder states nothing: it is reported when its heading or table header names most of the
-        // constraint's concepts.)
+        // (A placeholder states nothing: it is reported when it, its heading or its table header names a
+        // concept of the constraint; the most relevant are kept when there are many.)
         let reportable = |c: &retrieve::Candidate| {
             c.score >= threshold
                 || c.all_near
                 || judge::mentions(&c.features)
-                || (c.refused == Some(RejectReason::Placeholder) && judge::concepts_in_context(&c.features) >= judge::MENTION_SHARE)
+                || (c.refused == Some(RejectReason::Placeholder) && c.on_topic)
         };
         let report = |c: &retrieve::Candidate, reason: RejectReason, rejected: &mut Vec<(f32, Rejection)>| {
             if !rejected.iter().any(|(_, r)| r.doc == c.doc && r.block == Some(c.block) && r.reason == reason) {

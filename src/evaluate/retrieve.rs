@@ -67,6 +67,8 @@ pub(crate) struct Candidate {
     /// The passage sits in a section about the constraint's defining concept (its first group matches
     /// the heading path) and states it.
     pub(crate) dedicated: bool,
+    /// Some concept of the constraint is named in the passage, its header or its headings.
+    pub(crate) on_topic: bool,
     pub(crate) doc: usize,
     pub(crate) block: usize,
     pub(crate) range: Range<usize>,
@@ -334,7 +336,8 @@ fn measure(
             .then_some(RejectReason::Placeholder)
     });
     let dedicated = groups.first().is_some_and(|g| p.context_groups.contains(*g)) && in_text.first().copied().unwrap_or(false);
-    Candidate { dedicated, doc: di, block: bi, range, score, features, all_near, kind: p.kind, matched, refused }
+    let on_topic = in_near.iter().any(|x| *x);
+    Candidate { dedicated, on_topic, doc: di, block: bi, range, score, features, all_near, kind: p.kind, matched, refused }
 }
 
 #[cfg(test)]
