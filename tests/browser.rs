@@ -57,6 +57,17 @@ async fn visible_rows(client: &Client, attr: &str) -> Vec<String> {
     v.as_array().expect("array").iter().map(|x| x.as_str().unwrap_or_default().to_string()).collect()
 }
 
+/// The element, once the page a click navigated to shows it (a click does not wait for the navigation).
+async fn arrived(client: &Client, locator: Locator<'_>) -> fantoccini::elements::Element {
+    match client.wait().at_most(Duration::from_secs(30)).for_element(locator).await {
+        Ok(e) => e,
+        Err(e) => {
+            let url = client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+            panic!("{locator:?} not found at {url}: {e}");
+        }
+    }
+}
+
 /// Wait for a review started in the browser to finish, or fail with the page it stopped on.
 async fn wait_for_results(client: &Client, log: &std::path::Path) {
     if client.wait().at_most(Duration::from_secs(180)).for_element(Locator::Id("summary")).await.is_err() {
@@ -143,12 +154,14 @@ async fn review_in_the_browser() {
     client.goto(&format!("{base}/")).await.expect("index");
     shot("01-index", client.screenshot().await.expect("png"));
     client.find(Locator::Css("a[href='/clause/5.5.1']")).await.expect("clause link").click().await.expect("click");
+    arrived(&client, Locator::Css("a[href='/review/new?clause=5.5.1']")).await;
     let h1 = client.find(Locator::Css("h1")).await.expect("h1").text().await.expect("text");
     assert_eq!(h1, "Secure coding standards");
     shot("02-clause", client.screenshot().await.expect("png"));
 
     // "Review your documents against this clause": upload three dev-set documents.
     client.find(Locator::Css("a[href='/review/new?clause=5.5.1']")).await.expect("review link").click().await.expect("click");
+    arrived(&client, Locator::Id("files")).await;
     let files: Vec<String> = chosen.iter().map(|f| docs.join(f).display().to_string()).collect();
     client.find(Locator::Css("input[name='label']")).await.expect("label").send_keys("Browser review").await.expect("type");
     client.find(Locator::Id("files")).await.expect("file input").send_keys(&files.join("\n")).await.expect("choose files");
@@ -188,6 +201,7 @@ async fn review_in_the_browser() {
     client.find(Locator::Id("f-severity")).await.expect("severity select").select_by_value("").await.expect("any");
     assert_eq!(visible_rows(&client, "data-verdict").await.len(), all.len());
     client.find(Locator::Css("tr.focus td a")).await.expect("link").click().await.expect("click");
+    arrived(&client, Locator::Id("decide")).await;
     let detail = client.source().await.expect("source");
     assert!(detail.contains("v-met") && detail.contains("WI-ENG-020") && detail.contains("<blockquote>"), "clause detail");
     shot("07-clause-detail", client.screenshot().await.expect("png"));
@@ -196,7 +210,7 @@ async fn review_in_the_browser() {
     let quote = client.find(Locator::Css("a.quote")).await.expect("quote");
     let quoted = quote.text().await.expect("text");
     quote.click().await.expect("click");
-    let marked = client.find(Locator::Css(".passage.focus mark")).await.expect("highlighted passage").text().await.expect("text");
+    let marked = arrived(&client, Locator::Css(".passage.focus mark")).await.text().await.expect("text");
     let head: String = quoted.trim_matches(|c| c == '“' || c == '”').chars().take(30).collect();
     assert!(!head.is_empty() && marked.contains(head.trim()), "quote {quoted:?} not highlighted in {marked:?}");
     let passages = client.find_all(Locator::Css(".viewer .passage")).await.expect("passages").len();
@@ -228,6 +242,7 @@ async fn review_in_the_browser() {
 
     // Override 5.5.1's verdict with a reason and a name.
     client.find(Locator::Css("#row-5\\.5\\.1 td a")).await.expect("5.5.1 row").click().await.expect("click");
+    arrived(&client, Locator::Id("decide")).await;
     let cited: Vec<String> = {
         let mut v = Vec::new();
         for s in client.find_all(Locator::Css("blockquote .src")).await.expect("sources") {
@@ -249,7 +264,7 @@ async fn review_in_the_browser() {
     client.execute("document.getElementById('decide').scrollIntoView();", vec![]).await.expect("scroll");
     shot("09-decision-form", client.screenshot().await.expect("png"));
     client.find(Locator::Id("save-decision")).await.expect("save").click().await.expect("submit");
-    let decision = client.find(Locator::Id("decision")).await.expect("decision shown").text().await.expect("text");
+    let decision = arrived(&client, Locator::Id("decision")).await.text().await.expect("text");
     assert!(decision.contains("Changed to") && decision.contains("R. Reviewer") && decision.contains("not triaged"), "{decision}");
     assert!(client.find(Locator::Id("suspect")).await.is_err(), "a fresh decision is not suspect");
     shot("10-decision", client.screenshot().await.expect("png"));
@@ -275,6 +290,7 @@ async fn review_in_the_browser() {
     assert!(note.contains("5.5.1"), "{note}");
     shot("11-results-after-change", client.screenshot().await.expect("png"));
     client.find(Locator::Css("#row-5\\.5\\.1 td a")).await.expect("5.5.1 row").click().await.expect("click");
+    arrived(&client, Locator::Id("suspect")).await;
     let top = client.find(Locator::Id("decision-top")).await.expect("decision named under the title").text().await.expect("text");
     assert!(top.contains("suspect"), "{top}");
     let suspect = client.find(Locator::Id("suspect")).await.expect("decision marked suspect").text().await.expect("text");
@@ -286,7 +302,7 @@ async fn review_in_the_browser() {
     let first_id = first_run.rsplit('/').next().expect("id").to_string();
     client.find(Locator::Css("form[action='/compare'] select")).await.expect("runs").select_by_value(&first_id).await.expect("first run");
     client.find(Locator::Css("form[action='/compare'] button")).await.expect("compare").click().await.expect("submit");
-    let listed = client.find(Locator::Css("ul#suspect")).await.expect("suspect decisions").text().await.expect("text");
+    let listed = arrived(&client, Locator::Css("ul#suspect")).await.text().await.expect("text");
     assert!(listed.contains("5.5.1"), "{listed}");
     shot("13-compare", client.screenshot().await.expect("png"));
     client.back().await.expect("back");
