@@ -30,6 +30,10 @@ pub struct Rejection {
     pub reason: RejectReason,
     /// The constraint the passage would have evidenced.
     pub constraint: Option<String>,
+    /// Refused as negated not for what it says but because the section dedicated to the practice says the
+    /// practice is not in place (a passing mention elsewhere does not outweigh it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub overruled: bool,
 }
 
 impl Rejection {
@@ -37,6 +41,7 @@ impl Rejection {
     /// that only matches by name.
     pub fn explain_short(&self) -> &'static str {
         match (self.reason, self.block) {
+            (RejectReason::Negated, _) if self.overruled => "outweighed by a section saying it is not in place",
             (RejectReason::NameOnly, Some(_)) => "nearest passage, names the subject only",
             (reason, _) => reason.explain_short(),
         }
@@ -45,6 +50,9 @@ impl Rejection {
     /// A sentence for reports.
     pub fn explain(&self) -> &'static str {
         match (self.reason, self.block) {
+            (RejectReason::Negated, _) if self.overruled => {
+                "the passage mentions the practice in passing, and the section dedicated to it says it is not in place"
+            }
             (RejectReason::NameOnly, Some(_)) => {
                 "the passage that came nearest for a constraint nothing covers: it names the subject, but the judge did not read it as the practice carried out (a reviewer may decide otherwise)"
             }

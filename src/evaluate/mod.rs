@@ -270,6 +270,7 @@ fn evaluate_clause(
         if dedicated_denial && !dedicated_support {
             for c in cands.iter_mut().filter(|c| !c.dedicated && c.refused.is_none()) {
                 c.refused = Some(RejectReason::Negated);
+                c.overruled = true;
             }
         }
         if want_trace {
@@ -322,8 +323,14 @@ fn evaluate_clause(
         };
         let report = |c: &retrieve::Candidate, reason: RejectReason, rejected: &mut Vec<(f32, Rejection)>| {
             if !rejected.iter().any(|(_, r)| r.doc == c.doc && r.block == Some(c.block) && r.reason == reason) {
-                let r =
-                    Rejection { doc: c.doc, block: Some(c.block), range: c.range.clone(), reason, constraint: Some(constraint.id.clone()) };
+                let r = Rejection {
+                    doc: c.doc,
+                    block: Some(c.block),
+                    range: c.range.clone(),
+                    reason,
+                    constraint: Some(constraint.id.clone()),
+                    overruled: c.overruled && reason == RejectReason::Negated,
+                };
                 rejected.push((c.score, r));
             }
         };
@@ -394,7 +401,7 @@ fn evaluate_clause(
             None
         };
         if let Some(reason) = reason {
-            rejected.push((f32::INFINITY, Rejection { doc: di, block: None, range: 0..0, reason, constraint: None }));
+            rejected.push((f32::INFINITY, Rejection { doc: di, block: None, range: 0..0, reason, constraint: None, overruled: false }));
         }
     }
     // A passage cited for one constraint is not also "the nearest miss" of another.
@@ -470,7 +477,7 @@ fn justify(docs: &[Document], constraints: &[ConstraintResult], cited: &[usize],
     let missing: Vec<&str> = decisive.iter().filter(|c| !c.covered).map(|c| c.id.as_str()).collect();
     let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
     for r in rejected {
-        *reasons.entry(r.reason.explain_short()).or_insert(0) += 1;
+        *reasons.entry(r.explain_short()).or_insert(0) += 1;
     }
     let refused = if reasons.is_empty() {
         String::new()

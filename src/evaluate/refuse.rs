@@ -103,6 +103,7 @@ pub(crate) fn is_negated_in(sentence: &str, vulnerability_analysis: bool) -> boo
         | (is|are|was|were)\s+not\s+involved\s+in\s+(the\s+)?(design|development|implementation|coding|writing)
         | (cannot|can\s*not|may\s+not|must\s+not|shall\s+not)\s+be\s+(merged|released|deployed|shipped|approved)\s+(without|until|unless)
         | (cannot|can\s*not|could\s+not)\s+be\s+(ruled\s+out|excluded)
+        | (is|are|was|were)\s+not\s+(exempt|exempted|excluded|excepted)
         | not[_\s]affected | code[_\s]not[_\s](present|reachable)
         )\b",
     );
@@ -385,6 +386,9 @@ mod tests {
         assert!(is_negated("The product has not been penetration tested."));
         assert!(is_negated("The team was not able to perform the planned penetration test."));
         assert!(!is_negated("Sessions are stateless and validated so that failures do not leak data."));
+        // A double negative includes: "not exempt" means the rule applies.
+        assert!(!is_negated("Emergency fixes are not exempt."));
+        assert!(!is_negated("Third-party code is not excluded from the review."));
         assert!(!is_negated("Every report whose applicability cannot be ruled out within two days is raised to the PSIRT."));
         assert!(is_negated("No knowledge check, practical exercise or other assessment of competence is applied."));
     }

@@ -69,6 +69,8 @@ pub(crate) struct Candidate {
     pub(crate) dedicated: bool,
     /// Some concept of the constraint is named in the passage, its header or its headings.
     pub(crate) on_topic: bool,
+    /// Refused as negated because the section dedicated to the practice denies it (set by the caller).
+    pub(crate) overruled: bool,
     pub(crate) doc: usize,
     pub(crate) block: usize,
     pub(crate) range: Range<usize>,
@@ -337,7 +339,20 @@ fn measure(
     });
     let dedicated = groups.first().is_some_and(|g| p.context_groups.contains(*g)) && in_text.first().copied().unwrap_or(false);
     let on_topic = in_near.iter().any(|x| *x);
-    Candidate { dedicated, on_topic, doc: di, block: bi, range, score, features, all_near, kind: p.kind, matched, refused }
+    Candidate {
+        dedicated,
+        on_topic,
+        overruled: false,
+        doc: di,
+        block: bi,
+        range,
+        score,
+        features,
+        all_near,
+        kind: p.kind,
+        matched,
+        refused,
+    }
 }
 
 #[cfg(test)]

@@ -940,7 +940,16 @@ pub(crate) async fn document(
     for c in &review.clauses {
         for r in c.rejected.iter().filter(|r| r.doc == n) {
             if let Some(b) = r.block {
-                refused.entry(b).or_default().push(format!("{} ({}): {}", r.explain_short(), c.id, r.explain()));
+                // Name the sentences refused when they are only part of the passage: a paragraph can be
+                // cited for one clause and refused, for another sentence of it, under another.
+                let quote = review.rejection_quote(r);
+                let whole = review.block(n, b).is_some_and(|x| x.text.trim() == quote.trim());
+                let which = if quote.is_empty() || whole {
+                    String::new()
+                } else {
+                    format!(" “{}”", crate::report::html::cut_words(quote, 160))
+                };
+                refused.entry(b).or_default().push(format!("{} ({}){which}: {}", r.explain_short(), c.id, r.explain()));
             }
         }
         for k in &c.constraints {
