@@ -426,7 +426,7 @@ fn a_passage_that_only_names_the_subject_is_reported_not_cited() {
     assert_eq!(c["verdict"], "missing", "{c:#}");
     let rejected = c["rejected"].as_array().expect("rejected");
     assert!(rejected.iter().any(|r| r["reason"] == "name_only" && r["quote"] == talk), "{rejected:#?}");
-    assert!(c["justification"].as_str().expect("justification").contains("named only"), "{c:#}");
+    assert!(c["justification"].as_str().expect("justification").contains("names the subject only"), "{c:#}");
     let html = tmp.path().join("r.html");
     let out = common::run(&[
         "review",
