@@ -476,6 +476,21 @@ fn a_reference_to_an_unfilled_section_is_a_placeholder() {
     assert_eq!(k["status"], "covered", "a filled section is evidence: {k:#}");
 }
 
+/// A section about a practice that says what is not needed in one case and what is done in the others
+/// does not deny the practice: its own supporting sentence still counts.
+#[test]
+fn a_denial_does_not_outweigh_its_own_section() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let pack = tmp.path().join("pack");
+    let wi = "# WI-ENG-031 Code review\n\n| Document ID | WI-ENG-031 |\n|---|---|\n| Status | Approved |\n\n## 3 Recording and passing on security issues\n\nA security issue that is not fixed in the merge request is raised in Jira.\n\nEach finding of the code review that stays open is logged in Jira and passed to problem resolution.\n";
+    write(&pack, "WI-ENG-031 Code review.md", wi.as_bytes());
+    let v = common::review_json(&pack, &["--no-cache"]);
+    let c = v["clauses"].as_array().expect("clauses").iter().find(|c| c["id"] == "5.5.2").expect("5.5.2");
+    let k = c["constraints"].as_array().expect("constraints").iter().find(|k| k["id"] == "5.5.2-c6").expect("c6");
+    assert_eq!(k["status"], "covered", "{c:#}");
+    assert!(k["evidence"][0]["quote"].as_str().is_some_and(|q| q.starts_with("Each finding of the code review")), "{k:#}");
+}
+
 /// Applicability from `crosswalk.toml`: ISH1 item classes and declared not-applicable clauses, with the
 /// justification in every report; the route picks the catalog; a bad key is named.
 #[test]

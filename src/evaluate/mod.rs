@@ -265,7 +265,14 @@ fn evaluate_clause(
         // test results are escalated to the PSIRT" does not evidence a penetration test the test section
         // says was not performed).
         let threshold = engine.judge.threshold;
-        let dedicated_denial = cands.iter().any(|c| c.dedicated && c.all_near && c.refused == Some(RejectReason::Negated));
+        // A denial counts only where its own section states nothing that covers the constraint (a section
+        // can say what is not needed in one case and what is done in the others).
+        let section_of = |c: &retrieve::Candidate| (c.doc, corpus.docs[c.doc].extracted.blocks[c.block].context.as_str());
+        let supported: BTreeSet<(usize, &str)> =
+            cands.iter().filter(|c| c.refused.is_none() && c.score >= threshold).map(section_of).collect();
+        let dedicated_denial = cands
+            .iter()
+            .any(|c| c.dedicated && c.all_near && c.refused == Some(RejectReason::Negated) && !supported.contains(&section_of(c)));
         let dedicated_support = cands.iter().any(|c| c.dedicated && c.refused.is_none() && c.score >= threshold);
         if dedicated_denial && !dedicated_support {
             for c in cands.iter_mut().filter(|c| !c.dedicated && c.refused.is_none()) {
