@@ -6,6 +6,14 @@
 //! renders the [`review::Review`]. [`driver`] runs the stages; the CLI (`src/main.rs`) is a thin face.
 #![forbid(unsafe_code)]
 
+/// The shape of a controlled document's ID ("SOP-SEC-006", "WI-ENG-020"), as a regex literal: the control
+/// block, reference lists and references to another document ("defined in IRP-001 §7") must agree on it.
+macro_rules! doc_id_pattern {
+    () => {
+        r"[A-Z][A-Z0-9]{1,7}(?:-[A-Z0-9]{1,8}){1,4}"
+    };
+}
+
 pub mod calibrate;
 pub mod catalog;
 pub mod config;

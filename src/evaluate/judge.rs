@@ -72,13 +72,12 @@ pub const MENTION_SHARE: f32 = 0.6;
 /// The passage states the constraint's defining concept and names most of the others (in its text,
 /// header, headings or title): what a reader or a keyword tool would take for evidence.
 pub fn mentions(f: &Features) -> bool {
-    f[5] > 0.5 && concepts_in_context(f) >= MENTION_SHARE
+    f[LEAD_CONCEPT_STATED] > 0.5 && f[CONCEPTS_IN_CONTEXT] >= MENTION_SHARE
 }
 
-/// Share of the constraint's concepts named in the passage's text, header, headings or title.
-pub fn concepts_in_context(f: &Features) -> f32 {
-    f[2]
-}
+/// Positions in [`FEATURES`] read by [`mentions`].
+const CONCEPTS_IN_CONTEXT: usize = 2;
+const LEAD_CONCEPT_STATED: usize = 5;
 
 pub fn features(m: &Measures) -> Features {
     [
@@ -245,6 +244,12 @@ impl Judge {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn named_feature_positions() {
+        assert_eq!(FEATURES[CONCEPTS_IN_CONTEXT], "concepts_in_context");
+        assert_eq!(FEATURES[LEAD_CONCEPT_STATED], "lead_concept_stated");
+    }
 
     #[test]
     fn builtin_parameters_load_and_round_trip() {

@@ -156,8 +156,12 @@ fn is_reference_heading(context: &str) -> bool {
 fn looks_like_reference(text: &str) -> bool {
     static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let r = R.get_or_init(|| {
-        regex::Regex::new(r"^\s*(\[\d{1,3}\]|\d{1,3}\.|[-•*])?\s*([A-Z][A-Z0-9]{1,7}(-[A-Z0-9]{1,8}){1,4}|IEC|ISO|EN|NIST|AAMI|UL)\b(?:[^.!?]|\.\d){0,160}$")
-            .expect("static regex")
+        regex::Regex::new(concat!(
+            r"^\s*(\[\d{1,3}\]|\d{1,3}\.|[-•*])?\s*(",
+            doc_id_pattern!(),
+            r"|IEC|ISO|EN|NIST|AAMI|UL)\b(?:[^.!?]|\.\d){0,160}$"
+        ))
+        .expect("static regex")
     });
     r.is_match(text) && !text.contains(" shall ") && !text.contains(" must ")
 }
@@ -249,28 +253,24 @@ impl<'a> Corpus<'a> {
         if doc.status != DocStatus::Ok {
             return true;
         }
-        let in_section = |context: &str| match section {
-            None => true,
-            // "7. Remediation timelines", "7.2 …", "§ 7 …", "Section 7: …" (not "71 …").
-            Some(s) => context.split(" › ").any(|h| {
+        let Some(s) = section else { return info.template };
+        // "7. Remediation timelines", "7.2 …", "§ 7 …", "Section 7: …" (not "71 …").
+        let in_section = |context: &str| {
+            context.split(" › ").any(|h| {
                 let h = h.trim_start_matches(|c: char| c == '§' || c.is_whitespace());
                 let h = ["section ", "chapter ", "clause "]
                     .iter()
                     .find_map(|w| h.get(..w.len()).filter(|p| p.eq_ignore_ascii_case(w)).map(|_| &h[w.len()..]))
                     .unwrap_or(h);
                 h.strip_prefix(s).is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', ' ', ')', ':']))
-            }),
+            })
         };
-        let mut content = doc
-            .extracted
+        doc.extracted
             .blocks
             .iter()
             .zip(&info.passages)
-            .filter(|(b, _)| !matches!(b.kind, BlockKind::Heading | BlockKind::TableHeader) && in_section(&b.context));
-        match section {
-            None => info.template,
-            Some(_) => content.all(|(_, p)| p.placeholder),
-        }
+            .filter(|(b, _)| !matches!(b.kind, BlockKind::Heading | BlockKind::TableHeader) && in_section(&b.context))
+            .all(|(_, p)| p.placeholder)
     }
 
     pub(crate) fn passage(&self, doc: usize, block: usize) -> &PassageInfo {

@@ -251,7 +251,11 @@ pub(crate) fn delegation(sentence: &str) -> Option<(String, Option<String>)> {
     static R: OnceLock<Regex> = OnceLock::new();
     let r = re(
         &R,
-        r"(?i:\b(?:is|are)\s+(?:defined|described|specified|documented|set\s+out|laid\s+down|given|stated|listed)\s+in\s+(?:the\s+)?)([A-Z][A-Z0-9]{1,7}(?:-[A-Z0-9]{1,8}){1,4})\b(?:(?i:[\s,]*(?:§|section|sec\.|clause|chapter)\s*)(\d+(?:\.\d+)*))?",
+        concat!(
+            r"(?i:\b(?:is|are)\s+(?:defined|described|specified|documented|set\s+out|laid\s+down|given|stated|listed)\s+in\s+(?:the\s+)?)(",
+            doc_id_pattern!(),
+            r")\b(?:(?i:[\s,]*(?:§|section|sec\.|clause|chapter)\s*)(\d+(?:\.\d+)*))?"
+        ),
     );
     let c = r.captures(sentence)?;
     Some((c[1].to_string(), c.get(2).map(|m| m.as_str().to_string())))
@@ -290,6 +294,7 @@ pub(crate) fn refuse(
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn delegation_names_the_document_and_section() {
@@ -300,7 +305,6 @@ mod tests {
         assert_eq!(d("Fixes are defined by the PSIRT lead."), None);
         assert_eq!(d("Timelines are defined in the procedure."), None);
     }
-    use super::*;
 
     #[test]
     fn negations_of_a_practice() {

@@ -100,7 +100,7 @@ pub(crate) fn read(file_name: &str, blocks: &[Block], title: Option<String>, cus
     static STATUS: OnceLock<Regex> = OnceLock::new();
     static VERSION: OnceLock<Regex> = OnceLock::new();
     static TITLE: OnceLock<Regex> = OnceLock::new();
-    let id_field = re(&ID, r"(?i)\b(?:document\s*(?:id|no\.?|number)|doc\.?\s*id)\s*[:|]?\s*([A-Z][A-Z0-9]{1,7}(?:-[A-Z0-9]{1,8}){1,4})\b");
+    let id_field = re(&ID, concat!(r"(?i)\b(?:document\s*(?:id|no\.?|number)|doc\.?\s*id)\s*[:|]?\s*(", doc_id_pattern!(), r")\b"));
     let status_field = re(&STATUS, r"(?i)\b(?:document\s+)?(?:status|state)\s*[:|]?\s*([A-Za-z][A-Za-z –-]{1,40})");
     let version_field = re(&VERSION, r"(?i)\b(?:version|revision|rev\.|issue)\s*[:|]?\s*([0-9][0-9A-Za-z.]{0,12}|[A-Z])\b");
     let title_field = re(&TITLE, r"(?i)^\s*(?:document\s+)?title\s*[:|]\s*(.{3,200}?)\s*$");

@@ -351,9 +351,7 @@ pub(crate) async fn start_review(State(state): State<Arc<AppState>>, mut form: M
         // Nothing uploaded: the allowed folder is the review's source.
         let _ = std::fs::remove_dir(&docs);
     }
-    let created = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    state.store.insert(&id, &created, &label, &product, &source).map_err(internal)?;
-    spawn_job(&state, &id, product, source);
+    begin_run(&state, &id, &label, product, source)?;
     let target = match clause {
         Some(c) => format!("/reviews/{id}?focus={c}"),
         None => format!("/reviews/{id}"),
@@ -578,6 +576,14 @@ fn crosswalk_cache(dir: &std::path::Path, root: Option<&std::path::Path>) -> Opt
     }
 }
 
+/// Record a new run `id` (its folder exists) as started now, and run it.
+fn begin_run(state: &Arc<AppState>, id: &ReviewId, label: &str, product: String, source: String) -> Result<(), AppError> {
+    let created = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    state.store.insert(id, &created, label, &product, &source).map_err(internal)?;
+    spawn_job(state, id, product, source);
+    Ok(())
+}
+
 /// Run a review of `id`'s documents (uploaded, or an allowed folder read in place) on a blocking thread.
 fn spawn_job(state: &Arc<AppState>, id: &ReviewId, product: String, source: String) {
     if let Ok(mut jobs) = state.jobs.lock() {
@@ -610,9 +616,7 @@ pub(crate) async fn again(
         }
         let id = ReviewId::generate();
         std::fs::create_dir_all(state.store.review_dir(&id)).map_err(internal)?;
-        let created = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-        state.store.insert(&id, &created, &row.label, &row.product, &row.source).map_err(internal)?;
-        spawn_job(&state, &id, row.product.clone(), row.source.clone());
+        begin_run(&state, &id, &row.label, row.product.clone(), row.source.clone())?;
         return Ok(Redirect::to(&format!("/reviews/{id}")).into_response());
     }
     if row.source.is_empty() && !state.store.review_dir(&row.id).join("docs").is_dir() {
