@@ -195,8 +195,9 @@ fn kind_of(block: &crate::model::Block, text_chars: usize) -> PassageKind {
     }
 }
 
+/// Template text throughout (a guidance block, or placeholders with next to no content beside them).
 fn placeholder_text(block: &crate::model::Block) -> bool {
-    block.guidance || super::refuse::is_placeholder(&block.text)
+    block.guidance || super::refuse::is_template_text(&block.text)
 }
 
 /// Prototype texts for the subject check: the product's software and its secure life cycle against other
@@ -354,7 +355,8 @@ fn doc_info(doc: &Document, concepts: &ConceptIndex, model: &Model, on: &[Vector
         });
     }
     let n = passages.len();
-    let placeholders = passages.iter().filter(|p| p.placeholder).count();
+    // A document whose passages hold placeholders here and there (even beside content) is a template.
+    let placeholders = doc.extracted.blocks.iter().filter(|b| b.guidance || super::refuse::is_placeholder(&b.text)).count();
     let template = placeholders >= 3 && placeholders * 20 >= n;
     crate::index::embed::normalise(&mut doc_vec);
     let best = |protos: &[Vector]| protos.iter().map(|p| cosine(p, &doc_vec)).fold(f32::MIN, f32::max);

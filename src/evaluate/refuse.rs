@@ -48,6 +48,37 @@ fn ascii_classes(pattern: &str) -> String {
 
 /// Template text standing in for content: `[describe …]`, `<insert …>`, TBD, lorem ipsum, blanks.
 pub(crate) fn is_placeholder(text: &str) -> bool {
+    placeholder_rule().is_match(text)
+}
+
+/// Where the placeholders of `text` are (byte ranges).
+pub(crate) fn placeholder_spans(text: &str) -> Vec<std::ops::Range<usize>> {
+    placeholder_rule().find_iter(text).map(|m| m.range()).collect()
+}
+
+/// A passage that is template text throughout: it holds a placeholder, and the sentences free of one
+/// carry fewer than eight words. A paragraph of real content with one "(TODO)" or "[add figure]" in it is
+/// not: there only the sentences that hold the placeholder are refused (see [`holds_placeholder`]).
+pub(crate) fn is_template_text(text: &str) -> bool {
+    let spans = placeholder_spans(text);
+    if spans.is_empty() {
+        return false;
+    }
+    let free_words: usize = super::passages::sentences(text)
+        .into_iter()
+        .filter(|s| !spans.iter().any(|p| p.start < s.end && s.start < p.end))
+        .map(|s| text[s].split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count())
+        .sum();
+    free_words < 8
+}
+
+/// Does one of `sentences` (byte ranges of `text`) hold a placeholder, or lie inside one?
+pub(crate) fn holds_placeholder(text: &str, sentences: &[std::ops::Range<usize>]) -> bool {
+    let spans = placeholder_spans(text);
+    sentences.iter().any(|s| spans.iter().any(|p| p.start < s.end && s.start < p.end))
+}
+
+fn placeholder_rule() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     re(
         &R,
@@ -66,7 +97,6 @@ pub(crate) fn is_placeholder(text: &str) -> bool {
         | \[\s*(company|product|device|manufacturer)(\s+name)?\s*\]
         ",
     )
-    .is_match(text)
 }
 
 /// Does the sentence say the practice is absent ("has not been penetration tested", "no attempt was
@@ -262,7 +292,8 @@ pub(crate) fn delegation(sentence: &str) -> Option<(String, Option<String>)> {
 }
 
 /// The reason a matching passage is refused, if any. `sentences` are those of the quoted span that carry
-/// a matched term; `block` is the whole passage; `context` its heading.
+/// a matched term; `block` is the whole passage; `context` its heading. (Placeholders are judged by the
+/// caller, per sentence: [`is_template_text`], [`holds_placeholder`].)
 pub(crate) fn refuse(
     doc_state: DocState,
     doc_is_glossary: bool,
@@ -278,9 +309,6 @@ pub(crate) fn refuse(
     }
     if doc_is_glossary || is_glossary_heading(context) || is_definition(block) {
         return Some(RejectReason::Glossary);
-    }
-    if is_placeholder(block) {
-        return Some(RejectReason::Placeholder);
     }
     let vulnerability_analysis = is_vulnerability_analysis(block);
     if !negation_is_content && sentences.iter().any(|s| is_negated_in(s, vulnerability_analysis)) {
@@ -412,6 +440,17 @@ mod tests {
         assert!(!is_placeholder("See [SOP-ENG-012] section 4."));
         assert!(!is_placeholder("run: semgrep --config ${{ env.RULES }} --sarif"));
         assert!(is_placeholder("The product name is {{product_name}}."));
+        // A paragraph of content with a TODO left in it is not template text; its TODO sentence is.
+        let text = "A bootstrap cluster runs on a local workstation and provisions the first management cluster. This is covered later. (TODO). Operators use it once.";
+        assert!(!is_template_text(text));
+        let todo = text.find("(TODO)").unwrap();
+        assert!(holds_placeholder(text, &[todo..todo + 7]));
+        assert!(!holds_placeholder(text, &[0..20]));
+        assert!(is_template_text("The table below shows examples only. Add - or reference - your records."));
+        assert!(is_template_text(
+            "Penetration testing: [describe the penetration tests performed, e.g. by an external firm, and their scope]"
+        ));
+        assert!(!is_template_text("Code reviews are performed by a second developer for every merge request."));
         assert!(is_definition("When we say \"controls,\" we mean a logical section of an application."));
         assert!(is_glossary_heading("3 Terms and definitions"));
         assert!(is_definition("Independent tester means a person who did not write the code under test."));

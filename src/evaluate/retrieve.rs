@@ -311,16 +311,20 @@ fn measure(
     let features = judge::features(&measures);
     let score = engine.judge.score(&features);
     // What the refusal rules read: the quoted sentences (and, in a table row, its short status cells).
-    let considered: Vec<&str> = match window {
+    let considered_ranges: Vec<Range<usize>> = match window {
         Some((lo, hi)) => sents
             .iter()
             .enumerate()
             .filter(|(i, s)| (*i >= lo && *i <= hi) || (is_row && is_status_cell(&block.text[(*s).clone()])))
-            .map(|(_, s)| &block.text[s.clone()])
+            .map(|(_, s)| s.clone())
             .collect(),
-        None => sents.iter().map(|s| &block.text[s.clone()]).collect(),
+        None => sents.clone(),
     };
-    let refused = if p.placeholder || (info.template && doc.extracted.meta.state == DocState::Unknown) {
+    let considered: Vec<&str> = considered_ranges.iter().map(|s| &block.text[s.clone()]).collect();
+    let refused = if p.placeholder
+        || refuse::holds_placeholder(&block.text, &considered_ranges)
+        || (info.template && doc.extracted.meta.state == DocState::Unknown)
+    {
         Some(RejectReason::Placeholder)
     } else {
         refuse::refuse(doc.extracted.meta.state, info.glossary, constraint.negation_is_content, &block.context, &block.text, &considered)
