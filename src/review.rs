@@ -70,8 +70,13 @@ pub struct ConstraintResult {
     pub required: bool,
     pub covered: bool,
     pub evidence: Vec<Evidence>,
-    /// For a constraint not covered: the unrefused passage that came closest (below the judge's threshold).
+    /// For a constraint not covered: the unrefused passage that came closest (below the judge's threshold,
+    /// or, when `held_weak`, the weak passage that would have covered it).
     pub nearest: Option<Evidence>,
+    /// Held open by the weak-evidence rule (`evaluate::verdict::held_open`): every constraint of the clause
+    /// rested on weak passages only, and this was the weakest.
+    #[serde(default)]
+    pub held_weak: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

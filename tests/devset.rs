@@ -85,6 +85,16 @@ fn gaps_and_defenses_never_contradict_the_evidence() {
                     assert!(!covered.contains(&k), "{pack} {}: gap {} listed although {k} is covered", c["id"], g["id"]);
                 }
             }
+            // A met clause has at least one constraint evidenced plainly (the weak-evidence rule).
+            if c["verdict"] == "met" {
+                let plain = c["constraints"]
+                    .as_array()
+                    .expect("constraints")
+                    .iter()
+                    .flat_map(|k| k["evidence"].as_array().into_iter().flatten())
+                    .any(|e| e["strength"] != "weak");
+                assert!(plain, "{pack} {}: met on weak evidence only", c["id"]);
+            }
             if c["verdict"] == "partial" {
                 let d = c["audit_defense"].as_str().expect("a partial clause has a defense");
                 assert!(d.starts_with("Only partly defensible today") && d.contains("Not yet evidenced"), "{pack} {}: {d}", c["id"]);

@@ -10,7 +10,7 @@
 //! verdicts, with a false "met" costing far more than any other error. Deterministic: no randomness.
 
 use crate::evaluate::judge::{FEATURES, Features, Judge, N_FEATURES};
-use crate::evaluate::{Trace, verdict_of};
+use crate::evaluate::{Trace, held_open, verdict_of};
 use crate::labels::Labels;
 use crate::model::Verdict;
 use std::collections::{BTreeMap, BTreeSet};
@@ -41,16 +41,33 @@ fn dot(w: &Features, x: &Features) -> f32 {
 }
 
 /// Verdicts a judge gives a pack, from its trace alone (no review needed).
+/// (The same rules as a review: coverage at the threshold, then the weak-evidence rule.)
 pub fn verdicts(judge: &Judge, pack: &PackTrace) -> BTreeMap<String, Verdict> {
-    let mut per_clause: BTreeMap<String, Vec<bool>> = BTreeMap::new();
+    let mut per_clause: BTreeMap<String, Vec<Option<(f32, bool)>>> = BTreeMap::new();
     for c in &pack.trace.constraints {
-        let covered = c.candidates.iter().any(|k| !k.refused && judge.score(&k.features) >= judge.threshold);
+        let best = c
+            .candidates
+            .iter()
+            .filter(|k| !k.refused)
+            .map(|k| judge.score(&k.features))
+            .filter(|s| *s >= judge.threshold)
+            .reduce(f32::max)
+            .map(|s| (s, s < judge.moderate));
         let e = per_clause.entry(c.clause.clone()).or_default();
         if c.required {
-            e.push(covered);
+            e.push(best);
         }
     }
-    per_clause.into_iter().map(|(id, cov)| (id, verdict_of(&cov))).collect()
+    per_clause
+        .into_iter()
+        .map(|(id, best)| {
+            let mut covered: Vec<bool> = best.iter().map(Option::is_some).collect();
+            if let Some(k) = held_open(&best) {
+                covered[k] = false;
+            }
+            (id, verdict_of(&covered))
+        })
+        .collect()
 }
 
 fn label_of(labels: &Labels, clause: &str) -> Option<Verdict> {
@@ -160,6 +177,8 @@ pub fn fit(packs: &[&PackTrace], start: &Judge, name: &str) -> Judge {
     for step in 10..=95 {
         let t = step as f32 / 100.0;
         judge.threshold = t;
+        judge.moderate = t + (1.0 - t) / 3.0;
+        judge.strong = t + 2.0 * (1.0 - t) / 3.0;
         let c = cost(&judge, packs);
         if c <= best.0 {
             best = (c, t);

@@ -21,7 +21,7 @@ mod verdict;
 
 pub use judge::{Judge, Strength};
 pub use passages::PassageKind;
-pub use verdict::verdict_of;
+pub use verdict::{held_open, verdict_of};
 
 use crate::catalog::{Catalog, Clause, ItemClass};
 use crate::index::concepts::ConceptIndex;
@@ -241,6 +241,7 @@ fn evaluate_clause(
                     covered: false,
                     evidence: vec![],
                     nearest: None,
+                    held_weak: false,
                 })
                 .collect(),
             file_matches,
@@ -366,6 +367,7 @@ fn evaluate_clause(
             covered: !chosen.is_empty(),
             evidence: chosen.iter().map(|c| evidence_of(c, engine)).collect(),
             nearest,
+            held_weak: false,
         });
     }
     // A document cited for a constraint should carry a fair share of the clause: keep, per constraint, the
@@ -385,6 +387,26 @@ fn evaluate_clause(
         for c in &mut constraints {
             let first = c.evidence.first().map(|e| e.doc);
             c.evidence.retain(|e| Some(e.doc) == first || support.get(&e.doc).copied().unwrap_or(0) as f64 >= share * top);
+        }
+    }
+    // Met only with one constraint stated plainly: when every constraint rests on weak passages, the weakest
+    // is held open (its best passage stays visible as the nearest).
+    {
+        let decisive: Vec<usize> = (0..constraints.len()).filter(|i| constraints[*i].required).collect();
+        let best: Vec<Option<(f32, bool)>> = decisive
+            .iter()
+            .map(|i| {
+                let c = &constraints[*i];
+                let weak = c.evidence.iter().all(|e| e.strength == Strength::Weak);
+                c.evidence.iter().map(|e| e.score as f32).reduce(f32::max).filter(|_| c.covered).map(|s| (s, weak))
+            })
+            .collect();
+        if let Some(k) = verdict::held_open(&best) {
+            let c = &mut constraints[decisive[k]];
+            c.covered = false;
+            c.held_weak = true;
+            c.nearest = c.evidence.first().cloned();
+            c.evidence.clear();
         }
     }
     // Every document with an accepted passage is still listed among the clause's content matches.
@@ -486,6 +508,16 @@ fn justify(docs: &[Document], constraints: &[ConstraintResult], cited: &[usize],
     for r in rejected {
         *reasons.entry(r.explain_short()).or_insert(0) += 1;
     }
+    let held = decisive
+        .iter()
+        .find(|c| c.held_weak)
+        .map(|c| {
+            format!(
+                " {} is held open: every constraint matched weakly only, and a clause is called met only when one of them is stated plainly (a reviewer may confirm the weak passage).",
+                c.id
+            )
+        })
+        .unwrap_or_default();
     let refused = if reasons.is_empty() {
         String::new()
     } else {
@@ -495,14 +527,14 @@ fn justify(docs: &[Document], constraints: &[ConstraintResult], cited: &[usize],
         Verdict::Met => format!("All {n} constraints are evidenced: {}.{refused}", carried.join(", ")),
         Verdict::Partial => {
             format!(
-                "{k} of {n} constraints are evidenced: {}; no acceptable evidence for {}.{refused}",
+                "{k} of {n} constraints are evidenced: {}; no acceptable evidence for {}.{held}{refused}",
                 carried.join(", "),
                 missing.join(", ")
             )
         }
         _ => {
             let _ = ids;
-            format!("No passage shows that any of the {n} constraints is met.{refused}")
+            format!("No passage shows that any of the {n} constraints is met.{held}{refused}")
         }
     }
 }

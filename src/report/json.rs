@@ -123,6 +123,10 @@ struct Constraint<'a> {
     text: &'a str,
     status: &'static str,
     evidence: Vec<Ev<'a>>,
+    /// Present (true) when the judge covered the constraint but the weak-evidence rule held it open: every
+    /// constraint of the clause matched weakly only, and this was the weakest.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    held_open_weak: bool,
 }
 
 #[derive(Serialize)]
@@ -192,6 +196,7 @@ fn constraint<'a>(review: &'a Review, k: &'a crate::review::ConstraintResult) ->
                 link: review.documents[e.doc].origin.link(),
             })
             .collect(),
+        held_open_weak: k.held_weak,
     }
 }
 
