@@ -66,7 +66,7 @@ pub(crate) fn is_template_text(text: &str) -> bool {
     }
     let free_words: usize = super::passages::sentences(text)
         .into_iter()
-        .filter(|s| !spans.iter().any(|p| p.start < s.end && s.start < p.end))
+        .filter(|s| !spans.iter().any(|p| overlap(p, s)))
         .map(|s| text[s].split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count())
         .sum();
     free_words < 8
@@ -75,7 +75,11 @@ pub(crate) fn is_template_text(text: &str) -> bool {
 /// Does one of `sentences` (byte ranges of `text`) hold a placeholder, or lie inside one?
 pub(crate) fn holds_placeholder(text: &str, sentences: &[std::ops::Range<usize>]) -> bool {
     let spans = placeholder_spans(text);
-    sentences.iter().any(|s| spans.iter().any(|p| p.start < s.end && s.start < p.end))
+    sentences.iter().any(|s| spans.iter().any(|p| overlap(p, s)))
+}
+
+fn overlap(a: &std::ops::Range<usize>, b: &std::ops::Range<usize>) -> bool {
+    a.start < b.end && b.start < a.end
 }
 
 fn placeholder_rule() -> &'static Regex {
