@@ -176,17 +176,13 @@ pub fn fit(packs: &[&PackTrace], start: &Judge, name: &str) -> Judge {
     let mut best = (f64::INFINITY, 0.5f32);
     for step in 10..=95 {
         let t = step as f32 / 100.0;
-        judge.threshold = t;
-        judge.moderate = t + (1.0 - t) / 3.0;
-        judge.strong = t + 2.0 * (1.0 - t) / 3.0;
+        judge.set_threshold(t);
         let c = cost(&judge, packs);
         if c <= best.0 {
             best = (c, t);
         }
     }
-    judge.threshold = best.1;
-    judge.moderate = judge.threshold + (1.0 - judge.threshold) / 3.0;
-    judge.strong = judge.threshold + 2.0 * (1.0 - judge.threshold) / 3.0;
+    judge.set_threshold(best.1);
     judge
 }
 

@@ -157,6 +157,13 @@ impl Judge {
         sigmoid(self.weights.iter().zip(f).map(|(w, x)| w * x).sum())
     }
 
+    /// Set the threshold, with the strength bands at a third and two thirds of the way from it to 1.
+    pub fn set_threshold(&mut self, t: f32) {
+        self.threshold = t;
+        self.moderate = t + (1.0 - t) / 3.0;
+        self.strong = t + 2.0 * (1.0 - t) / 3.0;
+    }
+
     pub fn strength(&self, score: f32) -> Strength {
         if score >= self.strong {
             Strength::Strong

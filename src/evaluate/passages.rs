@@ -55,7 +55,11 @@ pub(crate) struct PassageInfo {
     /// Index of the passage's section in `DocInfo::sections`.
     pub(crate) section: usize,
     pub(crate) kind: PassageKind,
+    /// Template text throughout (see `refuse::is_template_text`).
     pub(crate) placeholder: bool,
+    /// Where the passage's placeholders are (empty for almost every passage): a quoted sentence that holds
+    /// one is refused.
+    pub(crate) placeholder_spans: Vec<Range<usize>>,
 }
 
 /// Per document.
@@ -195,11 +199,6 @@ fn kind_of(block: &crate::model::Block, text_chars: usize) -> PassageKind {
     }
 }
 
-/// Template text throughout (a guidance block, or placeholders with next to no content beside them).
-fn placeholder_text(block: &crate::model::Block) -> bool {
-    block.guidance || super::refuse::is_template_text(&block.text)
-}
-
 /// Prototype texts for the subject check: the product's software and its secure life cycle against other
 /// subjects a manufacturer's document store also holds.
 const ON_SUBJECT: &[&str] = &[
@@ -308,6 +307,8 @@ fn doc_info(doc: &Document, concepts: &ConceptIndex, model: &Model, on: &[Vector
     let mut context_group_cache: std::collections::HashMap<&str, std::sync::Arc<GroupSet>> = std::collections::HashMap::new();
     let mut header_group_cache: std::collections::HashMap<&str, std::sync::Arc<GroupSet>> = std::collections::HashMap::new();
     let mut passages = Vec::with_capacity(doc.extracted.blocks.len());
+    // Passages that hold a placeholder mark (or are guidance): what tells an unfilled template.
+    let mut marked = 0usize;
     let mut doc_vec = vec![0f32; model.dims()];
     for (position, block) in doc.extracted.blocks.iter().enumerate() {
         let ctx = block.context.as_str();
@@ -339,7 +340,14 @@ fn doc_info(doc: &Document, concepts: &ConceptIndex, model: &Model, on: &[Vector
             *a += v;
         }
         let embedding = if embedding.is_empty() { Packed::default() } else { Packed::pack(&embedding) };
-        if !placeholder_text(block) {
+        let placeholder_spans = super::refuse::placeholder_spans(&block.text);
+        // Template text throughout: a guidance block, or placeholders with next to no content beside them.
+        let placeholder = block.guidance || super::refuse::is_template_text(&block.text, &placeholder_spans);
+        // A document whose passages hold placeholders here and there (even beside content) is a template.
+        if block.guidance || !placeholder_spans.is_empty() {
+            marked += 1;
+        }
+        if !placeholder {
             sections[context_embedding].union(&groups);
         }
         passages.push(PassageInfo {
@@ -351,13 +359,12 @@ fn doc_info(doc: &Document, concepts: &ConceptIndex, model: &Model, on: &[Vector
             context_embedding,
             section: context_embedding,
             kind,
-            placeholder: placeholder_text(block),
+            placeholder,
+            placeholder_spans,
         });
     }
     let n = passages.len();
-    // A document whose passages hold placeholders here and there (even beside content) is a template.
-    let placeholders = doc.extracted.blocks.iter().filter(|b| b.guidance || super::refuse::is_placeholder(&b.text)).count();
-    let template = placeholders >= 3 && placeholders * 20 >= n;
+    let template = marked >= 3 && marked * 20 >= n;
     crate::index::embed::normalise(&mut doc_vec);
     let best = |protos: &[Vector]| protos.iter().map(|p| cosine(p, &doc_vec)).fold(f32::MIN, f32::max);
     let subject = if n == 0 { 0.0 } else { best(on) - best(off) };

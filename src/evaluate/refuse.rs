@@ -47,6 +47,8 @@ fn ascii_classes(pattern: &str) -> String {
 }
 
 /// Template text standing in for content: `[describe …]`, `<insert …>`, TBD, lorem ipsum, blanks.
+/// (Reviews use [`placeholder_spans`], computed once per passage.)
+#[cfg(test)]
 pub(crate) fn is_placeholder(text: &str) -> bool {
     placeholder_rule().is_match(text)
 }
@@ -56,11 +58,11 @@ pub(crate) fn placeholder_spans(text: &str) -> Vec<std::ops::Range<usize>> {
     placeholder_rule().find_iter(text).map(|m| m.range()).collect()
 }
 
-/// A passage that is template text throughout: it holds a placeholder, and the sentences free of one
-/// carry fewer than eight words. A paragraph of real content with one "(TODO)" or "[add figure]" in it is
-/// not: there only the sentences that hold the placeholder are refused (see [`holds_placeholder`]).
-pub(crate) fn is_template_text(text: &str) -> bool {
-    let spans = placeholder_spans(text);
+/// A passage that is template text throughout: it holds a placeholder (`spans`, from
+/// [`placeholder_spans`]), and the sentences free of one carry fewer than eight words. A paragraph of real
+/// content with one "(TODO)" or "[add figure]" in it is not: there only the sentences that hold the
+/// placeholder are refused (see [`holds_placeholder`]).
+pub(crate) fn is_template_text(text: &str, spans: &[std::ops::Range<usize>]) -> bool {
     if spans.is_empty() {
         return false;
     }
@@ -72,9 +74,9 @@ pub(crate) fn is_template_text(text: &str) -> bool {
     free_words < 8
 }
 
-/// Does one of `sentences` (byte ranges of `text`) hold a placeholder, or lie inside one?
-pub(crate) fn holds_placeholder(text: &str, sentences: &[std::ops::Range<usize>]) -> bool {
-    let spans = placeholder_spans(text);
+/// Does one of `sentences` hold a placeholder, or lie inside one (`spans`, from [`placeholder_spans`] of the
+/// same text)?
+pub(crate) fn holds_placeholder(spans: &[std::ops::Range<usize>], sentences: &[std::ops::Range<usize>]) -> bool {
     sentences.iter().any(|s| spans.iter().any(|p| overlap(p, s)))
 }
 
@@ -446,18 +448,19 @@ mod tests {
         assert!(is_placeholder("The product name is {{product_name}}."));
         // A paragraph of content with a TODO left in it is not template text; its TODO sentence is.
         let text = "A bootstrap cluster runs on a local workstation and provisions the first management cluster. This is covered later. (TODO). Operators use it once.";
-        assert!(!is_template_text(text));
+        let template_text = |t: &str| is_template_text(t, &placeholder_spans(t));
+        assert!(!template_text(text));
         let todo = text.find("(TODO)").expect("fixture holds a TODO");
         let sentences = super::super::passages::sentences(text);
         let with_todo: Vec<_> = sentences.iter().filter(|s| s.contains(&todo)).cloned().collect();
         let first: Vec<_> = sentences.iter().take(1).cloned().collect();
-        assert!(holds_placeholder(text, &with_todo));
-        assert!(!holds_placeholder(text, &first));
-        assert!(is_template_text("The table below shows examples only. Add - or reference - your records."));
-        assert!(is_template_text(
+        assert!(holds_placeholder(&placeholder_spans(text), &with_todo));
+        assert!(!holds_placeholder(&placeholder_spans(text), &first));
+        assert!(template_text("The table below shows examples only. Add - or reference - your records."));
+        assert!(template_text(
             "Penetration testing: [describe the penetration tests performed, e.g. by an external firm, and their scope]"
         ));
-        assert!(!is_template_text("Code reviews are performed by a second developer for every merge request."));
+        assert!(!template_text("Code reviews are performed by a second developer for every merge request."));
         assert!(is_definition("When we say \"controls,\" we mean a logical section of an application."));
         assert!(is_glossary_heading("3 Terms and definitions"));
         assert!(is_definition("Independent tester means a person who did not write the code under test."));

@@ -322,7 +322,7 @@ fn measure(
     };
     let considered: Vec<&str> = considered_ranges.iter().map(|s| &block.text[s.clone()]).collect();
     let refused = if p.placeholder
-        || refuse::holds_placeholder(&block.text, &considered_ranges)
+        || refuse::holds_placeholder(&p.placeholder_spans, &considered_ranges)
         || (info.template && doc.extracted.meta.state == DocState::Unknown)
     {
         Some(RejectReason::Placeholder)
